@@ -1,0 +1,1 @@
+"""app: the fdsm-live desktop window, the headless replay and the benchmarks (imports pose and fdsm)."""

@@ -1,0 +1,1 @@
+"""Shipped assets: default checkpoint and model card, prompt banks, tokenizer, pose model, demo clip."""

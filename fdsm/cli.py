@@ -1,0 +1,31 @@
+"""Shared command-line plumbing: one-line errors, non-zero exit codes, no tracebacks for user errors."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from fdsm.errors import FdsmError
+
+USER_ERRORS: tuple[type[BaseException], ...] = (FdsmError, FileNotFoundError, PermissionError, IsADirectoryError)
+
+
+def run_cli(prog: str, body: Callable[[Sequence[str] | None], int | None], argv: Sequence[str] | None) -> int:
+    """Run a CLI body; turn user errors into `prog: error: reason` on stderr and exit code 2."""
+    try:
+        return int(body(argv) or 0)
+    except USER_ERRORS as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
+
+
+def not_implemented(prog: str, description: str, argv: Sequence[str] | None) -> int:
+    """Placeholder entry point for a command whose issue has not landed: --help works, running exits 2."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.parse_known_args(argv)
+    print(f"{prog}: error: not implemented yet", file=sys.stderr)
+    return 2

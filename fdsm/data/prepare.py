@@ -1,0 +1,51 @@
+"""`fdsm-prepare DATASET --src DIR --out FILE`: build a corpus file from a dataset's original files."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from fdsm.cli import run_cli
+from fdsm.data.corpus import save_corpus
+
+# dataset name -> "module:function"; each function is build(src: Path) -> Corpus.
+BUILDERS: dict[str, str] = {
+    "ntu": "fdsm.data.ntu:build",
+    "pku": "fdsm.data.pku:build",
+    "kinetics": "fdsm.data.kinetics:build",
+    "bandai": "fdsm.data.bandai:build",
+    "hdm05": "fdsm.data.asfamc:build",
+    "cmu8": "fdsm.data.cmu:build",
+    "sbu": "fdsm.data.sbu:build",
+    "nwucla": "fdsm.data.nwucla:build",
+    "synth": "fdsm.synth:build",
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="fdsm-prepare", description="Convert a skeleton dataset into a corpus .npz file.")
+    p.add_argument("dataset", choices=sorted(BUILDERS), help="which dataset's layout --src holds")
+    p.add_argument("--src", type=Path, required=True, help="the dataset folder (or archive, where supported)")
+    p.add_argument("--out", type=Path, required=True, help="corpus file to write (.npz)")
+    return p
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    args = _parser().parse_args(argv)
+    if not args.src.exists():
+        raise FileNotFoundError(f"--src does not exist: {args.src}")
+    module, func = BUILDERS[args.dataset].split(":")
+    corpus = getattr(importlib.import_module(module), func)(args.src)
+    problems = corpus.info.get("problems", [])
+    for line in problems:
+        print(f"fdsm-prepare: skipped {line}", file=sys.stderr)
+    save_corpus(args.out, corpus)
+    print(f"wrote {args.out}: {len(corpus)} sequences, {len(corpus.classes)} classes, {len(problems)} skipped")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run_cli("fdsm-prepare", _main, argv)
