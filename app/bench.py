@@ -1,11 +1,30 @@
-"""`fdsm-bench`: Benchmarks: scorer, text, pose, live."""
+"""`fdsm-bench`: one entry point for the benchmarks, each implemented beside the code it measures."""
 
 from __future__ import annotations
 
+import argparse
+import importlib
 from collections.abc import Sequence
 
-from fdsm.cli import not_implemented
+from fdsm.cli import run_cli
+
+# subcommand -> "module:function"; each function takes the remaining argv and returns an exit code.
+BENCHMARKS: dict[str, tuple[str, str]] = {
+    "scorer": ("fdsm.bench_scorer:main", "scoring latency, parameters and FLOPs of the paper and live presets"),
+    "text": ("fdsm.text.bench:main", "text-encoder load and per-label encoding time"),
+    "pose": ("pose.benchmark:main", "pose estimation and mapping/tracking/window cost per frame"),
+    "live": ("app.benchmark:main", "end-to-end headless pipeline rate next to the pose-only rate"),
+}
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    parser = argparse.ArgumentParser(prog="fdsm-bench", description="Benchmarks; every one accepts --json.")
+    parser.add_argument("benchmark", choices=sorted(BENCHMARKS),
+                        help="; ".join(f"{k}: {v[1]}" for k, v in BENCHMARKS.items()))
+    args, rest = parser.parse_known_args(argv)
+    module, func = BENCHMARKS[args.benchmark][0].split(":")
+    return int(getattr(importlib.import_module(module), func)(rest) or 0)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return not_implemented("fdsm-bench", "Benchmarks: scorer, text, pose, live.", argv)
+    return run_cli("fdsm-bench", _main, argv)
