@@ -47,6 +47,8 @@ def _sniff(path: Path) -> str:
             return "kinetics"
     if suffix == ".txt":
         first = head.splitlines()[0] if head else ""
+        if first.count(",") == 116:  # CMU exp-map rows: 117 values (root position + 38 joints x 3)
+            return "cmu"
         if first.count(",") >= 90:
             return "sbu"
         if len(first.split()) >= 75:

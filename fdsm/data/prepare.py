@@ -22,6 +22,7 @@ BUILDERS: dict[str, str] = {
     "sbu": "fdsm.data.sbu:build",
     "nwucla": "fdsm.data.nwucla:build",
     "synth": "fdsm.synth:build",
+    "pool": "fdsm.data.pool:build",
 }
 
 

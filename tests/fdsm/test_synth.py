@@ -1,0 +1,68 @@
+"""The synthetic motion generator: determinism, plausible bodies, one-sided classes, the bank."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fdsm import synth
+from fdsm.data.builder import load_prompt_bank
+from fdsm.skeleton import BONES, J, chirality, normalize
+
+NAMES = [c["name"] for c in load_prompt_bank("synth")]
+
+
+def _perform(name, seed=0):
+    return synth.generate(NAMES.index(name), np.random.default_rng(seed))
+
+
+def test_bank_has_one_class_per_motion_with_all_texts():
+    bank = load_prompt_bank("synth")
+    assert len(bank) == len(synth.MOTIONS) >= 15
+    assert all(c["name"] and c["definition"] and c["kinematics"] for c in bank)
+
+
+def test_same_seed_same_corpus_other_seed_differs():
+    a = synth.build(None, seed=3, per_class=2)
+    b = synth.build(None, seed=3, per_class=2)
+    c = synth.build(None, seed=4, per_class=2)
+    assert len(a) == 2 * len(synth.MOTIONS) and a.classes == NAMES
+    for x, y in zip(a.sequences, b.sequences, strict=True):
+        np.testing.assert_array_equal(x.skeleton, y.skeleton)
+    assert not np.array_equal(a.sequences[0].skeleton, c.sequences[0].skeleton)
+
+
+@pytest.mark.parametrize("label", range(len(synth.MOTIONS)))
+def test_every_class_gives_a_plausible_standing_body(label):
+    skel = synth.generate(label, np.random.default_rng(label))
+    t = skel.shape[0]
+    assert skel.dtype == np.float32 and 60 <= t <= 120 and np.isfinite(skel).all()
+    assert chirality(skel) > 0.9
+    feet = skel[:, [J["left_foot"], J["right_foot"], J["left_ankle"], J["right_ankle"]], 1].min(axis=1)
+    assert np.median(feet) == pytest.approx(0.0, abs=0.06)  # the lowest foot stays on the floor
+    lengths = np.stack([np.linalg.norm(skel[:, c] - skel[:, p], axis=-1) for p, c in BONES], axis=1)
+    measured = [J[n] for n in ("left_elbow", "right_elbow", "left_knee", "right_knee", "left_ankle", "right_ankle")]
+    rows = [k for k, (_, c) in enumerate(BONES) if c in measured]
+    spread = lengths[:, rows].std(axis=0) / lengths[:, rows].mean(axis=0)
+    assert (spread < 0.15).all()  # rigid limbs up to the added joint noise
+    assert np.isfinite(normalize(skel, 32)).all()
+
+
+@pytest.mark.parametrize(("name", "side", "joint"), [
+    ("wave right hand", "right", "wrist"), ("wave left hand", "left", "wrist"),
+    ("raise right knee", "right", "knee"), ("raise left knee", "left", "knee"), ("kick", "right", "ankle"),
+])  # fmt: skip
+def test_one_sided_classes_move_the_named_side(name, side, joint):
+    other = "left" if side == "right" else "right"
+    for seed in range(3):
+        skel = _perform(name, seed)
+        assert skel[:, J[f"{side}_{joint}"], 1].max() > skel[:, J[f"{other}_{joint}"], 1].max() + 0.15
+
+
+def test_clap_brings_hands_together_and_jump_leaves_the_floor():
+    clap = _perform("clap hands")
+    gap = np.linalg.norm(clap[:, J["left_wrist"]] - clap[:, J["right_wrist"]], axis=-1)
+    assert gap.min() < 0.12 < 0.3 < gap.max()
+    jump = _perform("jump in place")
+    base = jump[:, J["spine_base"], 1]
+    assert base.max() - np.median(base) > 0.08
