@@ -1,0 +1,160 @@
+"""The public zero-shot recognizer: typed action names + a skeleton window -> scores per name.
+
+    rec = Recognizer.from_pretrained()          # assets/checkpoints/default
+    rec.set_labels(["wave", "jump up"])
+    res = rec.recognize(skeleton, fps=30.0)     # (T, M, 25, 3) or (T, 25, 3), metres, y up
+
+The window is the last `window_seconds` of the input, normalized by `fdsm.skeleton.normalize`; the
+skeleton encoder and one-step scorer run through onnxruntime (default) or torch.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from fdsm.assets import asset_path
+from fdsm.checkpoint import CONFIG, WEIGHTS, Checkpoint, load_checkpoint
+from fdsm.errors import AssetError, CheckpointError, FdsmError
+from fdsm.export import export_bytes, label_arrays, scorer_for
+from fdsm.skeleton import as_bodies, normalize
+
+BACKENDS = ("onnx", "torch")
+
+
+@dataclass
+class Result:
+    """One window's answer: best label (None = nothing matches), probabilities, raw errors, label matches."""
+
+    top: str | None
+    scores: dict[str, float]
+    errors: dict[str, float]
+    matches: dict[str, Any]  # label -> fdsm.text LabelMatch of the known class it matched, or None
+
+
+def _text_helpers() -> tuple[Any, Any]:
+    """fdsm.text's (match_label, label_text) where that module provides them, else (None, None)."""
+    try:
+        import fdsm.text as text
+    except ImportError:
+        return None, None
+    return getattr(text, "match_label", None), getattr(text, "label_text", None)
+
+
+def _default_text_encoder(name: str) -> Any:
+    from fdsm.text import get_text_encoder
+
+    return get_text_encoder(name)
+
+
+class Recognizer:
+    """Zero-shot action recognizer over labels typed at run time."""
+
+    def __init__(self, checkpoint: Checkpoint, text_encoder: Any = None, backend: str = "onnx",
+                 threads: int | None = None) -> None:
+        if backend not in BACKENDS:
+            raise FdsmError(f"unknown backend {backend!r}; choose from {', '.join(BACKENDS)}")
+        self.checkpoint, self.cfg, self.backend = checkpoint, checkpoint.cfg, backend
+        self.text_encoder = text_encoder if text_encoder is not None else _default_text_encoder(checkpoint.text_encoder)
+        te = self.text_encoder
+        if (te.name, te.dim) != (checkpoint.text_encoder, checkpoint.text_dim):
+            raise CheckpointError(f"{checkpoint.path} was trained with text encoder {checkpoint.text_encoder!r} "
+                                  f"({checkpoint.text_dim}-d), not {te.name!r} ({te.dim}-d)")
+        if te.max_tokens != self.cfg.text_tokens:
+            raise CheckpointError(f"{checkpoint.path} expects {self.cfg.text_tokens} text tokens, "
+                                  f"the text encoder gives {te.max_tokens}")
+        self.level = str(checkpoint.meta.get("text_level", "name"))
+        self.scorer = scorer_for(checkpoint)
+        self.encoder = checkpoint.encoder.eval()
+        self.session = self._onnx_session(threads) if backend == "onnx" else None
+        self._labels: list[str] = []
+        self._label_state: Any = None
+        self._label_arrays: dict[str, np.ndarray] = {}
+        self._matches: dict[str, Any] = {}
+
+    @classmethod
+    def from_pretrained(cls, path: str | Path | None = None, backend: str = "onnx", text_encoder: Any = None,
+                        threads: int | None = None) -> Recognizer:
+        """Load a checkpoint folder (default: the bundled assets/checkpoints/default)."""
+        if path is None:
+            path = asset_path("checkpoints", "default")
+            if not (Path(path) / CONFIG).is_file():
+                raise AssetError(f"no default checkpoint at {path}: train one with `fdsm-train` and copy its "
+                                 "checkpoint folder there (see docs/model.md), or pass a checkpoint path")
+        return cls(load_checkpoint(path), text_encoder, backend, threads)
+
+    def _onnx_session(self, threads: int | None) -> Any:
+        from fdsm.runtime import OnnxSession
+
+        onnx_file = self.checkpoint.path / "model.onnx"
+        weights = self.checkpoint.path / WEIGHTS
+        fresh = onnx_file.is_file() and onnx_file.stat().st_mtime >= weights.stat().st_mtime
+        return OnnxSession(onnx_file if fresh else export_bytes(self.checkpoint), threads)
+
+    @property
+    def labels(self) -> list[str]:
+        return list(self._labels)
+
+    def _prompt(self, label: str, label_texts: Any) -> str:
+        """The text encoded for a typed label: the name itself, or its class's richer level when known."""
+        if self.level == "name" or label_texts is None:
+            return label
+        return label_texts(label, self.level)
+
+    def set_labels(self, labels: list[str]) -> None:
+        """Fix the candidate action names (free text); each is encoded once here, not per window."""
+        if isinstance(labels, str) or not isinstance(labels, list | tuple):
+            raise FdsmError("labels must be a list of strings")
+        clean = [lab.strip() if isinstance(lab, str) else None for lab in labels]
+        if not clean:
+            raise FdsmError("give at least one label")
+        if any(not lab for lab in clean):
+            raise FdsmError("labels must be non-empty strings")
+        dupes = sorted({lab for lab in clean if clean.count(lab) > 1})
+        if dupes:
+            raise FdsmError(f"duplicate label(s): {', '.join(dupes)}")
+        match_label, label_texts = _text_helpers()
+        texts = [self._prompt(lab, label_texts) for lab in clean]
+        pooled, tokens, mask = self.text_encoder.encode(texts)
+        state = self.scorer.prepare_labels(torch.from_numpy(np.asarray(pooled, np.float32)),
+                                           torch.from_numpy(np.asarray(tokens, np.float32)),
+                                           torch.from_numpy(np.asarray(mask, bool)))
+        self._labels, self._label_state = clean, state
+        self._label_arrays = label_arrays(state) if self.session is not None else {}
+        self._matches = {lab: match_label(lab) if match_label else None for lab in clean}
+
+    def window(self, skeleton: np.ndarray, fps: float = 30.0) -> np.ndarray:
+        """The model input for the last `window_seconds` of `skeleton`: (window_frames, 2, 25, 3)."""
+        if not (isinstance(fps, int | float) and math.isfinite(fps) and fps > 0):
+            raise FdsmError(f"fps must be a positive number, got {fps!r}")
+        try:
+            arr = as_bodies(skeleton)
+            span = max(2, round(self.cfg.window_seconds * fps))
+            return normalize(arr[-span:], self.cfg.window_frames)
+        except ValueError as exc:
+            raise FdsmError(f"bad skeleton: {exc}") from None
+
+    def errors(self, windows: np.ndarray) -> np.ndarray:
+        """(B, window_frames, 2, 25, 3) normalized windows -> (B, K) denoising errors."""
+        if not self._labels:
+            raise FdsmError("no labels set: call set_labels([...]) first")
+        if self.session is not None:
+            return self.session.run({"window": np.ascontiguousarray(windows, np.float32), **self._label_arrays})
+        with torch.no_grad():
+            feats = self.encoder(torch.from_numpy(np.ascontiguousarray(windows, np.float32)))
+            return self.scorer.errors(feats, self._label_state).numpy()
+
+    def recognize(self, skeleton: np.ndarray, fps: float = 30.0) -> Result:
+        """Score the current window against the labels."""
+        err = torch.from_numpy(np.asarray(self.errors(self.window(skeleton, fps)[None]), np.float32))
+        probs = self.scorer.probabilities(err)[0]
+        best = int(self.scorer.decide(err)[0])
+        return Result(top=self._labels[best] if best >= 0 else None,
+                      scores={lab: float(p) for lab, p in zip(self._labels, probs, strict=True)},
+                      errors={lab: float(e) for lab, e in zip(self._labels, err[0], strict=True)},
+                      matches=dict(self._matches))

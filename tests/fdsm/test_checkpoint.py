@@ -1,0 +1,82 @@
+"""Checkpoint folders: round trip, and one-line errors for everything that can be wrong with one."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from fdsm.checkpoint import load_checkpoint, save_checkpoint
+from fdsm.denoiser import Denoiser
+from fdsm.errors import CheckpointError
+from fdsm.presets import get_preset
+from fdsm.skeleton import NORMALIZATION_VERSION
+from fdsm.skeleton_encoder import SkeletonEncoder
+from tests.fdsm.test_denoiser import randomize
+
+
+@pytest.fixture
+def saved(tmp_path):
+    cfg = get_preset("tiny", temperature=0.25)
+    modules = {"encoder": randomize(SkeletonEncoder(cfg), 1), "denoiser": randomize(Denoiser(cfg), 2)}
+    save_checkpoint(tmp_path / "ck", cfg, modules, {"text_encoder": "fake", "metrics": {"val_top1": 0.5},
+                                                    "training_data": "synthetic"})
+    return tmp_path / "ck", cfg, modules
+
+
+def test_round_trip(saved):
+    path, cfg, modules = saved
+    assert sorted(p.name for p in path.iterdir()) == ["config.json", "model.safetensors"]
+    ck = load_checkpoint(path, text_encoder="fake", text_dim=cfg.text_dim)
+    assert ck.cfg == cfg and ck.cfg.temperature == 0.25
+    assert (ck.text_encoder, ck.text_dim) == ("fake", cfg.text_dim)
+    assert ck.meta["metrics"] == {"val_top1": 0.5} and ck.meta["training_data"] == "synthetic"
+    assert ck.meta["normalization_version"] == NORMALIZATION_VERSION
+    for name, module in (("encoder", ck.encoder), ("denoiser", ck.denoiser)):
+        ref = modules[name].state_dict()
+        for key, value in module.state_dict().items():
+            assert torch.equal(value, ref[key]), key
+    assert not ck.denoiser.training
+
+
+def edit_config(path, **changes):
+    cfg_file = path / "config.json"
+    data = json.loads(cfg_file.read_text())
+    data.update(changes)
+    cfg_file.write_text(json.dumps(data))
+
+
+@pytest.mark.parametrize("damage,message", [
+    (lambda p: (p / "model.safetensors").write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{bad"), "corrupt"),
+    (lambda p: (p / "model.safetensors").write_bytes((p / "model.safetensors").read_bytes()[:500]), "corrupt"),
+    (lambda p: (p / "model.safetensors").unlink(), "missing"),
+    (lambda p: (p / "config.json").unlink(), "missing"),
+    (lambda p: (p / "config.json").write_text("{not json"), "not valid JSON"),
+    (lambda p: edit_config(p, normalization_version=NORMALIZATION_VERSION + 1), "normalization"),
+    (lambda p: edit_config(p, model={**json.loads((p / "config.json").read_text())["model"], "width": 128}),
+     "do not fit"),
+    (lambda p: edit_config(p, model={"bogus_field": 1}), "bad model config"),
+])
+def test_damaged_checkpoints_raise_one_line_errors(saved, damage, message):
+    path = saved[0]
+    damage(path)
+    with pytest.raises(CheckpointError, match=message) as info:
+        load_checkpoint(path)
+    assert "\n" not in str(info.value)
+
+
+def test_text_encoder_mismatch_and_missing_folder(saved, tmp_path):
+    path, cfg, _ = saved
+    with pytest.raises(CheckpointError, match="text encoder 'fake'"):
+        load_checkpoint(path, text_encoder="minilm")
+    with pytest.raises(CheckpointError, match="text embeddings"):
+        load_checkpoint(path, text_dim=cfg.text_dim + 1)
+    with pytest.raises(CheckpointError, match="does not exist"):
+        load_checkpoint(tmp_path / "nowhere")
+
+
+def test_saving_is_atomic_and_leaves_no_temp_files(saved):
+    path, cfg, modules = saved
+    save_checkpoint(path, cfg, modules, {"text_encoder": "fake"})
+    assert not [p for p in path.iterdir() if p.name.startswith(".")]

@@ -1,0 +1,75 @@
+"""ONNX export of the scoring path: equal to torch, CLI behaviour, runtime fallbacks."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from fdsm.checkpoint import load_checkpoint, save_checkpoint
+from fdsm.denoiser import Denoiser
+from fdsm.errors import FdsmError
+from fdsm.export import ScoringGraph, export_bytes, label_arrays, label_tensors, main, scorer_for
+from fdsm.presets import get_preset
+from fdsm.runtime import OnnxSession, choose_providers, import_onnxruntime
+from fdsm.skeleton_encoder import SkeletonEncoder
+from tests.fdsm.test_denoiser import randomize
+
+pytest.importorskip("onnxruntime")
+
+
+def make_checkpoint(path, stream: str):
+    cfg = get_preset("tiny", text_stream=stream)
+    modules = {"encoder": randomize(SkeletonEncoder(cfg), 1, 0.05), "denoiser": randomize(Denoiser(cfg), 2, 0.05)}
+    save_checkpoint(path, cfg, modules, {"text_encoder": "fake"})
+    return load_checkpoint(path)
+
+
+@pytest.mark.parametrize("stream", ["joint", "cached"])
+def test_onnx_scores_equal_torch(tmp_path, stream):
+    ck = make_checkpoint(tmp_path / "ck", stream)
+    session = OnnxSession(export_bytes(ck))
+    scorer = scorer_for(ck)
+    cfg = ck.cfg
+    g = torch.Generator().manual_seed(5)
+    for k, b in ((6, 3), (1, 1)):  # label and window counts differ from the ones traced
+        mask = torch.rand(k, cfg.text_tokens, generator=g) > 0.3
+        labels = scorer.prepare_labels(torch.randn(k, cfg.text_dim, generator=g),
+                                       torch.randn(k, cfg.text_tokens, cfg.text_dim, generator=g), mask)
+        window = torch.randn(b, cfg.window_frames, 2, 25, 3, generator=g)
+        with torch.no_grad():
+            ref = ScoringGraph(ck.encoder, scorer)(window, *label_tensors(labels)).numpy()
+        out = session.run({"window": window.numpy(), **label_arrays(labels)})
+        assert out.shape == (b, k)
+        np.testing.assert_allclose(out, ref, atol=1e-4, rtol=1e-4)
+
+
+def test_cli_writes_model_onnx(tmp_path, capsys):
+    make_checkpoint(tmp_path / "ck", "cached")
+    assert main([str(tmp_path / "ck")]) == 0
+    assert (tmp_path / "ck" / "model.onnx").is_file()
+    assert "wrote" in capsys.readouterr().out
+    assert main([str(tmp_path / "ck"), "--out", str(tmp_path / "sub" / "m.onnx")]) == 0
+    assert OnnxSession(tmp_path / "sub" / "m.onnx").input_names == ["window", "xmod", "fmod", "gate", "valid", "kv"]
+    assert not [p for p in (tmp_path / "sub").iterdir() if p.name != "m.onnx"]
+
+
+def test_cli_bad_checkpoint_is_one_line_error(tmp_path, capsys):
+    assert main([str(tmp_path / "missing")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("fdsm-export: error:") and "\n" not in err and "Traceback" not in err
+
+
+def test_runtime_providers_and_missing_onnxruntime(monkeypatch, tmp_path):
+    assert choose_providers(["CPUExecutionProvider"]) == ["CPUExecutionProvider"]
+    assert choose_providers(["CUDAExecutionProvider", "AzureExecutionProvider", "CPUExecutionProvider"]) == [
+        "CUDAExecutionProvider", "CPUExecutionProvider"]
+    with pytest.raises(FdsmError, match="does not exist"):
+        OnnxSession(tmp_path / "none.onnx")
+    with pytest.raises(FdsmError, match="cannot load ONNX model"):
+        OnnxSession(b"not an onnx model")
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
+    with pytest.raises(FdsmError, match=r"pip install -e \.\[cpu\]"):
+        import_onnxruntime()

@@ -1,0 +1,117 @@
+"""The public Recognizer, with a small deterministic fake text encoder (the real one is tested in fdsm.text)."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pytest
+
+from fdsm.checkpoint import load_checkpoint, save_checkpoint
+from fdsm.denoiser import Denoiser
+from fdsm.errors import AssetError, CheckpointError, FdsmError
+from fdsm.presets import get_preset
+from fdsm.recognizer import Recognizer
+from fdsm.skeleton import rotation_y
+from fdsm.skeleton_encoder import SkeletonEncoder
+from tests.fdsm.test_denoiser import randomize
+
+LABELS = ["wave", "jump up", "drink water", "sit down"]
+
+
+class FakeTextEncoder:
+    """Text -> vectors seeded by the text's hash: same interface as fdsm.text encoders."""
+
+    def __init__(self, dim: int, max_tokens: int, name: str = "fake") -> None:
+        self.name, self.dim, self.max_tokens = name, dim, max_tokens
+
+    def encode(self, texts):
+        rows = [np.random.default_rng(int(hashlib.sha256(t.encode()).hexdigest()[:8], 16)) for t in texts]
+        tokens = np.stack([r.standard_normal((self.max_tokens, self.dim)) for r in rows]).astype(np.float32)
+        mask = np.zeros((len(texts), self.max_tokens), bool)
+        for i, t in enumerate(texts):
+            mask[i, : min(self.max_tokens, 2 + len(t.split()))] = True
+        return tokens.mean(1), tokens * mask[..., None], mask
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory):
+    cfg = get_preset("tiny", text_stream="cached", temperature=0.05)
+    path = tmp_path_factory.mktemp("rec") / "ck"
+    save_checkpoint(path, cfg, {"encoder": randomize(SkeletonEncoder(cfg), 1, 0.05),
+                                "denoiser": randomize(Denoiser(cfg), 2, 0.05)}, {"text_encoder": "fake"})
+    return path
+
+
+def recognizer(path, backend="onnx", **cfg_changes):
+    ck = load_checkpoint(path)
+    if cfg_changes:
+        ck.cfg = ck.cfg.replace(**cfg_changes)
+    rec = Recognizer(ck, FakeTextEncoder(ck.cfg.text_dim, ck.cfg.text_tokens), backend=backend)
+    rec.set_labels(LABELS)
+    return rec
+
+
+def test_result_fields_and_backends_agree(checkpoint, waving_sequence):
+    results = {}
+    for backend in ("onnx", "torch"):
+        res = recognizer(checkpoint, backend).recognize(waving_sequence, fps=30.0)
+        assert set(res.scores) == set(res.errors) == set(LABELS)
+        assert sum(res.scores.values()) == pytest.approx(1.0, abs=1e-5)
+        assert res.top == min(res.errors, key=res.errors.get)
+        assert set(res.matches) == set(LABELS)
+        results[backend] = res
+    for lab in LABELS:
+        assert results["onnx"].errors[lab] == pytest.approx(results["torch"].errors[lab], abs=1e-4)
+
+
+def test_scores_invariant_to_label_order(checkpoint, waving_sequence):
+    rec = recognizer(checkpoint)
+    first = rec.recognize(waving_sequence)
+    rec.set_labels(LABELS[::-1])
+    second = rec.recognize(waving_sequence)
+    for lab in LABELS:
+        assert second.scores[lab] == pytest.approx(first.scores[lab], abs=1e-5)
+
+
+def test_invariant_to_translation_scale_and_turning(checkpoint, waving_sequence):
+    rec = recognizer(checkpoint, "torch")
+    moved = (waving_sequence @ rotation_y(1.1).T) * 1.7 + np.array([3.0, 0.2, -1.0], np.float32)
+    a, b = rec.recognize(waving_sequence).errors, rec.recognize(moved.astype(np.float32)).errors
+    for lab in LABELS:
+        assert b[lab] == pytest.approx(a[lab], abs=1e-4)
+
+
+def test_rejection_gives_no_top(checkpoint, waving_sequence):
+    res = recognizer(checkpoint, "torch", reject_margin=1e9).recognize(waving_sequence)
+    assert res.top is None and sum(res.scores.values()) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_bad_input_is_a_clear_error(checkpoint, waving_sequence):
+    ck = load_checkpoint(checkpoint)
+    rec = Recognizer(ck, FakeTextEncoder(ck.cfg.text_dim, ck.cfg.text_tokens), backend="torch")
+    with pytest.raises(FdsmError, match="set_labels"):
+        rec.recognize(waving_sequence)
+    for bad in ([], ["wave", " "], "wave", ["wave", "wave"]):
+        with pytest.raises(FdsmError):
+            rec.set_labels(bad)
+    rec.set_labels(["wave"])
+    with pytest.raises(FdsmError, match="bad skeleton"):
+        rec.recognize(np.zeros((10, 24, 3), np.float32))
+    with pytest.raises(FdsmError, match="no visible body"):
+        rec.recognize(np.full((10, 25, 3), np.nan, np.float32))
+    with pytest.raises(FdsmError, match="fps"):
+        rec.recognize(waving_sequence, fps=0)
+    with pytest.raises(FdsmError, match="backend"):
+        Recognizer(ck, FakeTextEncoder(ck.cfg.text_dim, ck.cfg.text_tokens), backend="tpu")
+
+
+def test_text_encoder_mismatch_and_missing_default(checkpoint, tmp_path, monkeypatch):
+    ck = load_checkpoint(checkpoint)
+    with pytest.raises(CheckpointError, match="text encoder"):
+        Recognizer(ck, FakeTextEncoder(ck.cfg.text_dim + 1, ck.cfg.text_tokens), backend="torch")
+    with pytest.raises(CheckpointError, match="text encoder"):
+        Recognizer(ck, FakeTextEncoder(ck.cfg.text_dim, ck.cfg.text_tokens, name="minilm"), backend="torch")
+    monkeypatch.setenv("FDSM_ASSETS", str(tmp_path))
+    with pytest.raises(AssetError, match="fdsm-train"):
+        Recognizer.from_pretrained()
