@@ -1,0 +1,188 @@
+"""Training configuration: one defaults dict per section, TOML files on top, `key=value` overrides last.
+
+Sections mirror the stages (`encoder`, `features`, `diffusion`) plus `run` (what and where), `data`
+(inputs and held-out parts) and `model` (overrides of the `ModelConfig` preset). The defaults of the
+`diffusion` section are the paper's hyperparameters (AdamW 1e-4, weight decay 0.01, cosine schedule
+with 100 warm-up steps, 50k iterations, batch 256), so `fdsm-train --preset paper` is the paper recipe.
+A value's type is the type of its default, so a typo or a bad value fails before any work starts.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from fdsm.errors import FdsmError
+
+TEXT_LEVELS = ("name", "definition", "kinematics")
+
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "run": {
+        "preset": "paper",  # fdsm.presets name; the `model` section overrides its fields
+        "split": "",  # fdsm.splits name, e.g. "ntu60-55-5"
+        "seed": 2025,  # the reference code's seed
+        "out": "runs/fdsm",
+        "device": "auto",  # auto | cpu | cuda
+    },
+    "data": {
+        "features": "",  # Shift-GCN style feature folder (train.npy, train_label.npy, ztest.npy, z_label.npy)
+        "corpus": [],  # corpus .npz files (fdsm-prepare); the encoder and features stages read these
+        "bank": "",  # prompt bank name or .json path; "" = the corpus's bank, else the split dataset's
+        "val_classes": -1,  # seen classes held out for model selection; -1 = as many as the unseen classes
+        "seen_test_fraction": 0.1,  # corpus route: share of seen-class sequences kept for GZSL testing
+    },
+    "encoder": {
+        "iterations": 3000,
+        "batch_size": 64,
+        "lr": 1e-3,
+        "weight_decay": 0.01,
+        "warmup": 100,
+        "checkpoint_every": 500,
+        "augment": True,  # fdsm.augment on training windows (when that module is installed)
+        "label_smoothing": 0.1,
+    },
+    "features": {
+        "windows": 4,  # windows (each with its own augmentation) per training sequence
+        "batch_size": 128,
+    },
+    "diffusion": {
+        "iterations": 50000,
+        "batch_size": 256,
+        "lr": 1e-4,
+        "weight_decay": 0.01,
+        "warmup": 100,
+        "checkpoint_every": 1000,
+        "eval_every": 1000,  # zero-shot accuracy on the held-out seen (validation) classes
+        "text_encoder": "minilm",  # fdsm.text.get_text_encoder name
+        "rich": "definition",  # text level used early in the curriculum
+        "sparse": "kinematics",  # text level used late in training and at test time
+        "curriculum": True,  # False: always the sparse level
+        "tasl": True,
+        "triplet": False,  # the released FDSM code trains without it
+        "select": "best",  # which weights the final checkpoint holds: best (on validation) | last
+    },
+    "model": {},  # ModelConfig field overrides, checked against the preset
+}
+
+SECTIONS = tuple(DEFAULTS)
+_CHOICES = {
+    ("run", "device"): ("auto", "cpu", "cuda"),
+    ("diffusion", "rich"): TEXT_LEVELS,
+    ("diffusion", "sparse"): TEXT_LEVELS,
+    ("diffusion", "select"): ("best", "last"),
+}
+
+
+def default_config() -> dict[str, dict[str, Any]]:
+    """A fresh, deep copy of the defaults."""
+    return copy.deepcopy(DEFAULTS)
+
+
+def _coerce(where: str, text: str, like: Any) -> Any:
+    """Parse a command-line string as the type of `like` (its default value)."""
+    try:
+        if isinstance(like, bool):
+            low = text.strip().lower()
+            if low in ("1", "true", "yes", "on"):
+                return True
+            if low in ("0", "false", "no", "off"):
+                return False
+            raise ValueError("expected true or false")
+        if isinstance(like, int):
+            return int(text)
+        if isinstance(like, float):
+            return float(text)
+        if isinstance(like, list):
+            kind = type(like[0]) if like else str
+            return [kind(p.strip()) for p in text.split(",") if p.strip()]
+        if like is None:
+            return json.loads(text)
+    except (ValueError, json.JSONDecodeError) as exc:
+        raise FdsmError(f"{where}: cannot read {text!r} as {type(like).__name__} ({exc})") from exc
+    return text
+
+
+def _check_value(where: str, value: Any, like: Any, choices: tuple[str, ...] | None) -> Any:
+    """Type-check a value from a TOML file (ints are accepted where floats are expected)."""
+    if isinstance(like, float) and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if like is not None and type(value) is not type(like):
+        raise FdsmError(f"{where}: expected {type(like).__name__}, got {type(value).__name__} {value!r}")
+    if choices is not None and value not in choices:
+        raise FdsmError(f"{where}: {value!r} is not one of {', '.join(choices)}")
+    return value
+
+
+def set_value(cfg: dict[str, dict[str, Any]], section: str, key: str, value: Any, where: str,
+              model_fields: dict[str, Any] | None = None) -> None:
+    """Set `section.key` after checking that the key exists and the value has the default's type."""
+    if section not in cfg:
+        raise FdsmError(f"{where}: unknown section {section!r} (sections: {', '.join(SECTIONS)})")
+    if section == "model":
+        if model_fields is None or key not in model_fields:
+            known = ", ".join(sorted(model_fields or {}))
+            raise FdsmError(f"{where}: unknown model setting {key!r} (known: {known})")
+        like = model_fields[key]
+    elif key not in cfg[section]:
+        raise FdsmError(f"{where}: unknown setting {section}.{key} (known: {', '.join(cfg[section])})")
+    else:
+        like = DEFAULTS[section][key]
+    if isinstance(value, str) and not isinstance(like, str):
+        value = _coerce(where, value, like)
+    cfg[section][key] = _check_value(where, value, like, _CHOICES.get((section, key)))
+
+
+def _resolve_key(cfg: dict[str, dict[str, Any]], dotted: str, where: str,
+                 model_fields: dict[str, Any] | None) -> tuple[str, str]:
+    """`section.key`, or a bare `key` that exactly one section has."""
+    if "." in dotted:
+        section, key = dotted.split(".", 1)
+        return section, key
+    owners = [s for s in SECTIONS if s != "model" and dotted in cfg[s]]
+    if model_fields and dotted in model_fields:
+        owners.append("model")
+    if len(owners) == 1:
+        return owners[0], dotted
+    if not owners:
+        raise FdsmError(f"{where}: unknown setting {dotted!r} (see fdsm-train --help for the list)")
+    raise FdsmError(f"{where}: {dotted!r} is ambiguous; write one of {', '.join(f'{s}.{dotted}' for s in owners)}")
+
+
+def apply_toml(cfg: dict[str, dict[str, Any]], path: str | Path, model_fields: dict[str, Any] | None = None) -> None:
+    """Merge a TOML config file (sections as in DEFAULTS) into `cfg`."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no such config file: {path}")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise FdsmError(f"{path}: not a valid TOML file ({exc})") from exc
+    for section, table in data.items():
+        if not isinstance(table, dict):
+            raise FdsmError(f"{path}: top-level key {section!r} must be a [section] table")
+        for key, value in table.items():
+            set_value(cfg, section, key, value, f"{path}: [{section}] {key}", model_fields)
+
+
+def apply_overrides(cfg: dict[str, dict[str, Any]], overrides: list[str],
+                    model_fields: dict[str, Any] | None = None) -> None:
+    """Apply command-line `key=value` / `section.key=value` overrides, in order."""
+    for item in overrides:
+        if "=" not in item:
+            raise FdsmError(f"override {item!r} must look like key=value (for example diffusion.lr=3e-4)")
+        dotted, value = item.split("=", 1)
+        section, key = _resolve_key(cfg, dotted.strip(), f"override {item!r}", model_fields)
+        set_value(cfg, section, key, value.strip(), f"override {item!r}", model_fields)
+
+
+def describe_defaults() -> str:
+    """The defaults as `section.key = value` lines, for --help."""
+    lines = []
+    for section, table in DEFAULTS.items():
+        for key, value in table.items():
+            lines.append(f"  {section}.{key} = {json.dumps(value)}")
+    lines.append("  model.<field> = <ModelConfig field of the preset, e.g. model.depth=4>")
+    return "\n".join(lines)

@@ -1,0 +1,140 @@
+"""Stage 3: train the text-conditioned denoiser on frozen skeleton features (the FDSM objective).
+
+Each step draws a batch of training-class features, a timestep and a noise per sample, and per sample
+the rich or sparse text level by the curriculum; the loss is epsilon-MSE + TASL (+ the optional
+triplet term). Model selection is zero-shot accuracy among the held-out VALIDATION classes (seen
+classes kept out of this stage), never the unseen test classes. The final checkpoint holds the
+selected weights and a temperature calibrated on the validation errors.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from fdsm.checkpoint import save_checkpoint
+from fdsm.curriculum import Curriculum
+from fdsm.data.features import FeatureSet
+from fdsm.denoiser import Denoiser
+from fdsm.diffusion import NoiseSchedule
+from fdsm.errors import FdsmError
+from fdsm.losses import LossConfig, fdsm_losses
+from fdsm.presets import ModelConfig
+from fdsm.scorer import calibrate_temperature
+from fdsm.skeleton_encoder import SkeletonEncoder
+from fdsm.training.atomic import atomic_write
+from fdsm.training.loop import DistInfo, LoopSettings, TrainLoop
+from fdsm.training.metrics import topk_accuracy
+from fdsm.training.parts import ClassParts
+from fdsm.training.texts import LevelTexts
+from fdsm.training.zeroshot import label_errors
+
+VAL_LIMIT = 2000  # validation features scored at each evaluation (a fixed, seeded subset)
+
+
+def _validation(feats: FeatureSet, parts: ClassParts, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Features of the validation classes and their positions in `parts.val`."""
+    x, y = feats.train, feats.train_labels
+    rows = np.flatnonzero(np.isin(y, parts.val))
+    if len(rows) > VAL_LIMIT:
+        rows = np.sort(np.random.default_rng(seed).choice(rows, VAL_LIMIT, replace=False))
+    position = {c: i for i, c in enumerate(parts.val)}
+    return x[rows], np.array([position[int(c)] for c in y[rows]], np.int64)
+
+
+def train_diffusion(feats: FeatureSet, texts: LevelTexts, parts: ClassParts, model_cfg: ModelConfig,
+                    settings: dict[str, Any], seed: int, out: Path, resume: bool, dist: DistInfo,
+                    encoder: SkeletonEncoder | None, meta: dict[str, Any]) -> Path:
+    """Train, select, calibrate and write the checkpoint folder `<out>/checkpoint`; returns its path."""
+    x_all, y_all = feats.train, feats.train_labels
+    rows = np.flatnonzero(np.isin(y_all, parts.train))
+    if len(rows) == 0:
+        raise FdsmError("no training features belong to the training classes (check --split and the features)")
+    device = dist.device
+    x_train = torch.from_numpy(x_all[rows]).to(device)
+    y_train = torch.from_numpy(y_all[rows]).to(device)
+    train_classes = torch.tensor(parts.train, device=device)
+    texts = texts.to(device)
+    levels = {lv: texts.level(lv, range(parts.num_classes)) for lv in (settings["rich"], settings["sparse"])}
+
+    torch.manual_seed(seed)  # the initial weights, too, follow from the seed
+    denoiser = Denoiser(model_cfg)
+    schedule = NoiseSchedule(model_cfg.timesteps, model_cfg.beta_start, model_cfg.beta_end).to(device)
+    curriculum = Curriculum(settings["rich"], settings["sparse"], settings["curriculum"])
+    losses = LossConfig(tasl=settings["tasl"], triplet=settings["triplet"], tasl_low_bands=model_cfg.tasl_low_bands,
+                        tasl_gamma=model_cfg.tasl_gamma)
+    total, batch = settings["iterations"], settings["batch_size"]
+    part = slice(dist.rank, None, dist.world)
+
+    def text_of(classes: torch.Tensor, rich: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        sparse_t, rich_t = levels[settings["sparse"]], levels[settings["rich"]]
+        return tuple(torch.where(rich.view(-1, *[1] * (s.dim() - 1)), r[classes], s[classes])
+                     for s, r in zip(sparse_t, rich_t, strict=True))
+
+    def loss_fn(net: nn.Module, r: np.ndarray, step: int) -> tuple[torch.Tensor, dict[str, float]]:
+        # Draw for the whole global batch, keep this rank's rows: the result does not depend on the world size.
+        t = torch.randint(0, model_cfg.timesteps, (batch,))[part].to(device)
+        eps = torch.randn(batch, model_cfg.feature_dim)[part].to(device)
+        rich = curriculum.choose_rich(step, total, batch)[part].to(device)
+        neg = train_classes[torch.randint(0, len(parts.train), (batch,))[part].to(device)]
+        idx = torch.from_numpy(r).to(device)
+        x0, y = x_train[idx], y_train[idx]
+        x_t = schedule.add_noise(x0, eps, t)
+        pooled, tokens, mask = text_of(y, rich)
+        if settings["triplet"]:
+            n_pooled, n_tokens, n_mask = text_of(neg, rich)
+            both = net(torch.cat([x_t, x_t]), torch.cat([t, t]), torch.cat([pooled, n_pooled]),
+                       torch.cat([tokens, n_tokens]), torch.cat([mask, n_mask]))
+            eps_pos, eps_neg = both.chunk(2)
+        else:
+            eps_pos, eps_neg = net(x_t, t, pooled, tokens, mask), None
+        terms = fdsm_losses(losses, schedule, x0, x_t, eps, t, eps_pos, eps_neg, neg == y)
+        return terms["total"], {k: float(v.detach()) for k, v in terms.items() if k != "total"}
+
+    stage_dir = out / "diffusion"
+    loop_settings = LoopSettings(total, batch, settings["lr"], settings["weight_decay"], settings["warmup"],
+                                 settings["checkpoint_every"], seed, settings["eval_every"])
+    identity = {"stage": "diffusion", "settings": settings, "model": model_cfg.to_dict(), "seed": seed,
+                "rows": len(rows), "parts": [parts.train, parts.val, parts.unseen]}
+    loop = TrainLoop(denoiser, loop_settings, len(rows), stage_dir / "state.pt", "diffusion", dist, identity)
+
+    val_x, val_y = _validation(feats, parts, seed) if parts.val else (None, None)
+    val_text = texts.level(settings["sparse"], parts.val) if parts.val else None
+
+    def val_errors() -> np.ndarray:
+        return label_errors(denoiser, model_cfg, val_x, *val_text)
+
+    def evaluate() -> dict[str, float]:
+        err = val_errors()
+        return {"val_top1": topk_accuracy(-err, val_y, 1), "val_top5": topk_accuracy(-err, val_y, 5)}
+
+    best_weights = stage_dir / "best.pt"
+
+    def on_best(_: dict[str, float]) -> None:
+        atomic_write(best_weights, lambda tmp: torch.save(denoiser.state_dict(), tmp))
+
+    has_val = val_x is not None and len(val_x) > 0
+    loop.run(loss_fn, resume, evaluate if has_val else None, "val_top1", on_best if has_val else None)
+
+    metrics: dict[str, Any] = {"history": loop.history}
+    if has_val:
+        metrics["last"] = loop.history[-1]
+        metrics["best"] = loop.best
+        if settings["select"] == "best" and best_weights.is_file():
+            denoiser.load_state_dict(torch.load(best_weights, map_location=device, weights_only=True))
+        err = val_errors()
+        temperature = calibrate_temperature(torch.from_numpy(err), torch.from_numpy(val_y))
+    else:
+        temperature = model_cfg.temperature
+    metrics["selected"] = settings["select"] if has_val else "last"
+    final_cfg = model_cfg.replace(temperature=temperature)
+    target = out / "checkpoint"
+    if dist.is_main:
+        modules = {"denoiser": denoiser.cpu(), "encoder": (encoder or SkeletonEncoder(final_cfg)).cpu()}
+        save_checkpoint(target, final_cfg, modules, {**meta, "metrics": metrics,
+                                                    "encoder_trained": encoder is not None})
+    return target

@@ -1,0 +1,102 @@
+"""One training run: resolves the model config, class parts and inputs once, and runs the stages.
+
+Layout of `--out`: `encoder/` (state.pt, encoder.safetensors), `features/` (the feature folder),
+`diffusion/` (state.pt, best.pt), `checkpoint/` (the final fdsm.checkpoint folder), train_config.json.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from fdsm.data.corpus import Corpus
+from fdsm.data.features import FeatureSet, load_features
+from fdsm.errors import FdsmError
+from fdsm.presets import ModelConfig, get_preset
+from fdsm.splits import Split
+from fdsm.text.encoder import TextEncoder, get_text_encoder
+from fdsm.training.encoder_stage import WEIGHTS, load_encoder, train_encoder
+from fdsm.training.feature_stage import build_features
+from fdsm.training.loop import DistInfo
+from fdsm.training.parts import ClassParts, class_parts, load_corpora
+from fdsm.training.texts import encode_bank
+
+
+class Run:
+    """The stages of one `fdsm-train` invocation, sharing their resolved inputs."""
+
+    def __init__(self, cfg: dict[str, dict[str, Any]], split: Split, out: Path, resume: bool, dist: DistInfo,
+                 default_bank: str) -> None:
+        self.cfg, self.split, self.out, self.resume, self.dist = cfg, split, out, resume, dist
+        self.seed = cfg["run"]["seed"]
+        self.default_bank = default_bank
+
+    @cached_property
+    def text_encoder(self) -> TextEncoder:
+        return get_text_encoder(self.cfg["diffusion"]["text_encoder"])
+
+    @cached_property
+    def corpus(self) -> Corpus:
+        corpus = load_corpora(self.cfg["data"]["corpus"])
+        if len(corpus.classes) != self.split.num_classes:
+            raise FdsmError(f"the corpus has {len(corpus.classes)} classes but split {self.split.name} has "
+                            f"{self.split.num_classes}")
+        return corpus
+
+    @cached_property
+    def feature_set(self) -> FeatureSet:
+        folder = self.cfg["data"]["features"] or self.out / "features"
+        return load_features(folder, self.split)
+
+    def model_config(self, feature_dim: int | None = None) -> ModelConfig:
+        """The preset with the config's overrides; text sizes always follow the text encoder."""
+        overrides = dict(self.cfg["model"])
+        overrides.update(text_dim=self.text_encoder.dim, text_tokens=self.text_encoder.max_tokens)
+        if feature_dim is not None:
+            overrides["feature_dim"] = feature_dim
+        return get_preset(self.cfg["run"]["preset"], **overrides)
+
+    @cached_property
+    def parts(self) -> ClassParts:
+        return class_parts(self.split.num_classes, list(self.split.unseen), self.cfg["data"]["val_classes"], self.seed)
+
+    @property
+    def bank(self) -> str:
+        if self.cfg["data"]["bank"]:
+            return self.cfg["data"]["bank"]
+        return self.corpus.bank if self.cfg["data"]["corpus"] else self.default_bank
+
+    def encoder(self) -> None:
+        train_encoder(self.corpus, self.parts, self.model_config(), self.cfg["encoder"], self.seed,
+                      self.cfg["data"]["seen_test_fraction"], self.out, self.resume, self.dist)
+
+    def features(self) -> None:
+        cfg = self.model_config()
+        encoder = load_encoder(cfg, self.out / "encoder" / WEIGHTS).to(self.dist.device)
+        if self.dist.is_main:
+            s = self.cfg["features"]
+            build_features(self.corpus, self.parts, cfg, encoder, s["windows"], s["batch_size"], self.seed,
+                           self.cfg["data"]["seen_test_fraction"], self.cfg["encoder"]["augment"],
+                           self.out / "features")
+        if self.dist.world > 1:
+            import torch.distributed
+
+            torch.distributed.barrier()
+
+    def diffusion(self) -> Path:
+        from_corpus = bool(self.cfg["data"]["corpus"])
+        cfg = self.model_config(None if from_corpus else self.feature_set.dim)
+        if self.feature_set.dim != cfg.feature_dim:
+            raise FdsmError(f"the features are {self.feature_set.dim}-d but the model expects {cfg.feature_dim}-d")
+        encoder = load_encoder(cfg, self.out / "encoder" / WEIGHTS) if from_corpus else None
+        texts = encode_bank(self.text_encoder, self.bank, self.split.num_classes)
+        meta = {"text_encoder": self.text_encoder.name, "text_dim": self.text_encoder.dim,
+                "text_level": self.cfg["diffusion"]["sparse"], "bank": self.bank, "split": self.split.name,
+                "class_names": texts.names, "seen_test_fraction": self.cfg["data"]["seen_test_fraction"],
+                "training": {"config": self.cfg, "val_classes": list(self.parts.val),
+                             "train_classes": list(self.parts.train)}}
+        from fdsm.training.diffusion_stage import train_diffusion
+
+        return train_diffusion(self.feature_set, texts, self.parts, cfg, self.cfg["diffusion"], self.seed, self.out,
+                               self.resume, self.dist, encoder, meta)

@@ -1,0 +1,102 @@
+"""fdsm-train settings: defaults <- TOML <- flags <- key=value overrides, each checked against its default's type."""
+
+from __future__ import annotations
+
+import pytest
+
+from fdsm.errors import FdsmError
+from fdsm.presets import ModelConfig
+from fdsm.train import build_parser, plan, resolve_config
+from fdsm.training.config import DEFAULTS, apply_overrides, apply_toml, default_config
+
+FIELDS = ModelConfig().to_dict()
+
+
+def test_diffusion_defaults_are_the_paper_hyperparameters():
+    d = DEFAULTS["diffusion"]
+    assert (d["lr"], d["weight_decay"], d["warmup"], d["iterations"], d["batch_size"]) == (1e-4, 0.01, 100, 50000, 256)
+    assert (ModelConfig().timesteps, ModelConfig().t_test, ModelConfig().num_noises) == (50, 25, 3)
+
+
+def test_overrides_are_typed_and_resolve_bare_keys():
+    cfg = default_config()
+    apply_overrides(cfg, ["diffusion.lr=3e-4", "eval_every=50", "tasl=false", "model.depth=2",
+                          "encoder_channels=8,16", "corpus=a.npz,b.npz"], FIELDS)
+    assert cfg["diffusion"]["lr"] == 3e-4 and cfg["diffusion"]["eval_every"] == 50
+    assert cfg["diffusion"]["tasl"] is False
+    assert cfg["model"] == {"depth": 2, "encoder_channels": [8, 16]}
+    assert cfg["data"]["corpus"] == ["a.npz", "b.npz"]
+    assert DEFAULTS["diffusion"]["lr"] == 1e-4  # the defaults themselves are untouched
+
+
+@pytest.mark.parametrize("override, message", [
+    ("diffusion.lrr=1", "unknown setting diffusion.lrr"),
+    ("iterations=5", "ambiguous"),
+    ("nonsense=1", "unknown setting"),
+    ("diffusion.lr=fast", "cannot read 'fast' as float"),
+    ("diffusion.tasl=maybe", "expected true or false"),
+    ("diffusion.sparse=verbs", "not one of"),
+    ("model.depht=2", "unknown model setting"),
+    ("no_equals_sign", "must look like key=value"),
+])
+def test_bad_overrides_are_one_line_errors(override, message):
+    with pytest.raises(FdsmError, match=message) as info:
+        apply_overrides(default_config(), [override], FIELDS)
+    assert "\n" not in str(info.value)
+
+
+def test_toml_file_then_flags_then_overrides(tmp_path):
+    path = tmp_path / "run.toml"
+    path.write_text('[run]\npreset = "tiny"\nsplit = "ntu60-55-5"\n[diffusion]\nlr = 1\niterations = 7\n'
+                    '[model]\ndepth = 3\n')
+    args = build_parser().parse_args(["--config", str(path), "--split", "ntu60-48-12", "diffusion.iterations=9"])
+    cfg = resolve_config(args)
+    assert cfg["run"]["preset"] == "tiny"
+    assert cfg["run"]["split"] == "ntu60-48-12"  # the flag beats the file
+    assert cfg["diffusion"]["lr"] == 1.0 and isinstance(cfg["diffusion"]["lr"], float)  # int accepted for a float
+    assert cfg["diffusion"]["iterations"] == 9  # the override beats the file
+    assert cfg["model"]["depth"] == 3
+
+
+@pytest.mark.parametrize("text, message", [
+    ('[diffusion]\nlr = "high"\n', "cannot read 'high' as float"),
+    ("[diffusion]\nlr = [1]\n", "expected float, got list"),
+    ("[diffusion]\nwarmpu = 3\n", "unknown setting diffusion.warmpu"),
+    ("[training]\nlr = 3\n", "unknown section"),
+    ("lr = 3\n", "must be a \\[section\\] table"),
+    ("[run\n", "not a valid TOML file"),
+])
+def test_bad_toml_names_the_file(tmp_path, text, message):
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(FdsmError, match=message) as info:
+        apply_toml(default_config(), path, FIELDS)
+    assert str(path) in str(info.value)
+
+
+def test_every_shipped_config_parses():
+    from pathlib import Path
+
+    import fdsm
+    from fdsm.splits import get_split
+
+    folder = Path(fdsm.__file__).parent / "configs"
+    paper = sorted(p for p in folder.glob("*.toml") if p.stem != "default_live")
+    assert len(paper) >= 8
+    for path in paper:
+        cfg = default_config()
+        apply_toml(cfg, path, FIELDS)
+        assert get_split(cfg["run"]["split"]).name == cfg["run"]["split"]
+        assert cfg["run"]["preset"] == "paper" and cfg["diffusion"]["iterations"] == 50000
+
+
+def test_plan_picks_stages_from_the_inputs():
+    cfg = default_config()
+    with pytest.raises(FdsmError, match="nothing to train on"):
+        plan("all", cfg)
+    cfg["data"]["features"] = "feats"
+    assert plan("all", cfg) == ["diffusion"]
+    with pytest.raises(FdsmError, match="needs a corpus"):
+        plan("encoder", cfg)
+    cfg["data"]["features"], cfg["data"]["corpus"] = "", ["c.npz"]
+    assert plan("all", cfg) == ["encoder", "features", "diffusion"]
