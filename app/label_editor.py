@@ -1,0 +1,154 @@
+"""The label editor: type action names, add, remove, reorder (drag or buttons), or pick an example set.
+
+Typed labels that match a known dataset class are marked: the recognizer then also uses that class's richer
+descriptions, so the user can see which names the model "knows" and which are pure zero-shot.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.labels import EXAMPLE_SETS, clean_labels
+from fdsm.errors import FdsmError
+
+MATCH_MARK = "\u2605"  # a star before labels that matched a known class
+PICK_SET = "Example sets..."
+
+
+class LabelEditor(QWidget):
+    """Emits labelsChanged(list[str]) whenever the list changes (never with an empty list)."""
+
+    labelsChanged = Signal(list)
+
+    def __init__(self, labels: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.entry = QLineEdit(placeholderText="Type an action, press Enter (e.g. jump up)")
+        self.add_button = QPushButton("Add")
+        self.list = QListWidget()
+        self.list.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.remove_button, self.up_button, self.down_button = QPushButton("Remove"), QPushButton("\u2191"), \
+            QPushButton("\u2193")
+        self.examples = QComboBox()
+        self.examples.addItems([PICK_SET, *EXAMPLE_SETS])
+        self.match_note = QLabel()
+        self.match_note.setWordWrap(True)
+        self.match_note.setObjectName("matchNote")
+        self.error_note = QLabel(wordWrap=True, objectName="labelError")
+        self.error_note.hide()
+
+        entry_row = QHBoxLayout()
+        entry_row.addWidget(self.entry, 1)
+        entry_row.addWidget(self.add_button)
+        buttons = QHBoxLayout()
+        for b in (self.remove_button, self.up_button, self.down_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        buttons.addWidget(self.examples)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(entry_row)
+        layout.addWidget(self.error_note)
+        layout.addWidget(self.list, 1)
+        layout.addLayout(buttons)
+        layout.addWidget(self.match_note)
+
+        self.entry.returnPressed.connect(self.add_typed)
+        self.add_button.clicked.connect(self.add_typed)
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.up_button.clicked.connect(lambda: self.move_selected(-1))
+        self.down_button.clicked.connect(lambda: self.move_selected(1))
+        self.examples.activated.connect(self._pick_example)
+        self.list.model().rowsMoved.connect(lambda *_: self._changed())
+        self.set_labels(labels, emit=False)
+
+    def labels(self) -> list[str]:
+        return [self.list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.list.count())]
+
+    def set_labels(self, labels: list[str], emit: bool = True) -> None:
+        self.list.blockSignals(True)
+        self.list.clear()
+        for label in clean_labels(labels):
+            self.list.addItem(self._item(label))
+        self.list.blockSignals(False)
+        self.set_matches({})
+        if emit:
+            self._changed()
+
+    def add_typed(self) -> None:
+        """Add what is in the entry box (commas separate several names); duplicates are ignored."""
+        typed = [t for t in self.entry.text().split(",") if t.strip()]
+        if not typed:
+            return
+        try:
+            merged = clean_labels(self.labels() + typed)
+        except FdsmError as exc:  # e.g. non-English characters: say so under the list, keep the text
+            self.error_note.setText(str(exc))
+            self.error_note.show()
+            return
+        self.error_note.hide()
+        self.entry.clear()
+        if merged != self.labels():
+            self.set_labels(merged)
+
+    def remove_selected(self) -> None:
+        row = self.list.currentRow()
+        if row < 0 or self.list.count() <= 1:  # the recognizer needs at least one label
+            return
+        self.list.takeItem(row)
+        self._changed()
+
+    def move_selected(self, step: int) -> None:
+        row = self.list.currentRow()
+        new = row + step
+        if row < 0 or not 0 <= new < self.list.count():
+            return
+        item = self.list.takeItem(row)
+        self.list.insertItem(new, item)
+        self.list.setCurrentRow(new)
+        self._changed()
+
+    def set_matches(self, matches: dict[str, str | None]) -> None:
+        """Mark labels that matched a known class (label -> class description, None when no match)."""
+        known = {k: v for k, v in matches.items() if v}
+        self.list.blockSignals(True)
+        for i in range(self.list.count()):
+            item = self.list.item(i)
+            label = item.data(Qt.ItemDataRole.UserRole)
+            item.setText(f"{MATCH_MARK} {label}" if label in known else label)
+            item.setToolTip(f"matches the known class {known[label]}: richer prompts are used" if label in known
+                            else "zero-shot: only the typed name is used")
+            item.setForeground(QColor("#7ed957") if label in known else QColor("#ebeef3"))
+        self.list.blockSignals(False)
+        self.match_note.setText(f"{MATCH_MARK} known class: its richer descriptions are used "
+                                f"({len(known)} of {self.list.count()}; hover a label for the class)" if known else "")
+
+    def _item(self, label: str) -> QListWidgetItem:
+        item = QListWidgetItem(label)
+        item.setData(Qt.ItemDataRole.UserRole, label)
+        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsDragEnabled)
+        return item
+
+    def _pick_example(self, index: int) -> None:
+        name = self.examples.itemText(index)
+        if name in EXAMPLE_SETS:
+            self.set_labels(list(EXAMPLE_SETS[name]))
+        self.examples.setCurrentIndex(0)
+
+    def _changed(self) -> None:
+        labels = self.labels()
+        if labels:
+            self.labelsChanged.emit(labels)

@@ -1,0 +1,172 @@
+"""The one pipeline behind the window and the headless replay: frame -> pose -> window -> recognizer -> smoothing.
+
+The parts are typed by small Protocols so the pipeline is tested with fakes and runs with the real
+`pose.stream.SkeletonStream`, `pose.window.WindowBuffer` and `fdsm.Recognizer` alike.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from app.smoothing import ScoreSmoother, SmoothedScores
+from app.sources import Frame
+
+MAX_GAP_S = 1.0  # a larger jump in source time (seek, loop, stalled camera) starts a fresh window
+
+
+class PoseOutput(Protocol):
+    """One frame's pose result (pose.stream.StreamOutput)."""
+
+    t: float
+    skeleton: np.ndarray  # (2, 25, 3) float32 y-up metres, NaN for an empty slot
+    persons: int
+    track_ids: tuple
+    landmarks: tuple  # per slot: object with .image (33, 3) normalised x, y and .visibility (33,), or None
+
+
+class PoseStage(Protocol):
+    def process(self, frame: np.ndarray, t: float | None) -> PoseOutput: ...
+
+    def close(self) -> None: ...
+
+
+class Window(Protocol):
+    skeleton: np.ndarray  # (T, M, 25, 3) raw metres
+    fps: float
+    t_end: float
+
+
+class WindowStage(Protocol):
+    def push(self, t: float, skeleton: np.ndarray) -> Window | None: ...
+
+    def reset(self) -> None: ...
+
+
+class RecognitionResult(Protocol):
+    top: str | None
+    scores: dict[str, float]
+
+
+class RecognizerLike(Protocol):
+    def set_labels(self, labels: list[str]) -> None: ...
+
+    def recognize(self, skeleton: np.ndarray, fps: float = 30.0) -> RecognitionResult: ...
+
+
+@dataclass
+class Scored:
+    """One scored window: what the chart shows and what the headless replay writes (smoothed scores)."""
+
+    t: float
+    frame: int
+    persons: int
+    top: str | None
+    scores: dict[str, float]
+    raw_top: str | None
+    raw_scores: dict[str, float]
+
+    def to_json(self) -> dict[str, Any]:
+        """The ARCHITECTURE.md line: {"t", "frame", "persons", "top", "scores"}."""
+        return {"t": round(self.t, 3), "frame": self.frame, "persons": self.persons, "top": self.top,
+                "scores": {k: round(float(v), 5) for k, v in self.scores.items()}}
+
+
+@dataclass
+class Update:
+    """Everything the UI needs after one processed frame."""
+
+    frame: Frame
+    persons: int
+    landmarks: tuple
+    track_ids: tuple
+    timings_ms: dict[str, float]
+    scored: Scored | None = None
+    labels: tuple[str, ...] = ()
+    matches: dict[str, str | None] = field(default_factory=dict)
+
+
+class Pipeline:
+    """Turns frames into Updates; thread-safe label changes; the caller decides which frames to feed."""
+
+    def __init__(self, pose: PoseStage, windows: WindowStage, recognizer: RecognizerLike | None,
+                 labels: Sequence[str], smoother: ScoreSmoother | None = None,
+                 clock: Callable[[], float] = time.perf_counter) -> None:
+        self.pose = pose
+        self.recognizer = recognizer
+        self._windows = windows
+        self._smoother = smoother or ScoreSmoother()
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._pending_labels: tuple[str, ...] | None = tuple(labels)
+        self.labels: tuple[str, ...] = ()
+        self.matches: dict[str, str | None] = {}
+        self._last_src_t: float | None = None
+        self._offset = 0.0
+
+    def set_labels(self, labels: Sequence[str]) -> None:
+        """Queue a new label list; it is applied (text encoded) on the pipeline's own thread before the next frame."""
+        with self._lock:
+            self._pending_labels = tuple(labels)
+
+    def process(self, frame: Frame) -> Update:
+        self._apply_labels()
+        t = self._stream_time(frame.t)
+        t0 = self._clock()
+        pose = self.pose.process(frame.image, t)
+        t1 = self._clock()
+        window = self._windows.push(t, pose.skeleton)
+        t2 = self._clock()
+        timings = {"pose": 1e3 * (t1 - t0), "window": 1e3 * (t2 - t1)}
+        update = Update(frame, pose.persons, pose.landmarks, pose.track_ids, timings, labels=self.labels,
+                        matches=self.matches)
+        if window is not None and self.recognizer is not None and self.labels:
+            result = self.recognizer.recognize(window.skeleton, fps=window.fps)
+            timings["score"] = 1e3 * (self._clock() - t2)
+            found = getattr(result, "matches", None) or {}
+            update.matches = self.matches = {label: _match_name(found.get(label)) for label in self.labels}
+            smoothed: SmoothedScores = self._smoother.update(result.scores, result.top is None)
+            update.scored = Scored(frame.t, frame.index, pose.persons, smoothed.top, smoothed.scores,
+                                   result.top, dict(result.scores))
+        return update
+
+    def _apply_labels(self) -> None:
+        with self._lock:
+            labels, self._pending_labels = self._pending_labels, None
+        if labels is None or labels == self.labels:
+            return
+        if self.recognizer is not None and labels:
+            self.recognizer.set_labels(list(labels))
+        self.matches = {}
+        self.labels = labels
+        self._smoother.reset()
+
+    def _stream_time(self, src_t: float) -> float:
+        """Source time made strictly increasing across seeks and loops (MediaPipe needs it); a jump resets windows."""
+        last = self._last_src_t
+        if last is not None and not (last < src_t <= last + MAX_GAP_S):
+            self._offset = (last + self._offset) - src_t + 1.0 / 30.0
+            self._windows.reset()
+            self._smoother.reset()
+        self._last_src_t = src_t
+        return src_t + self._offset
+
+    def close(self) -> None:
+        self.pose.close()
+
+
+def _match_name(match: object) -> str | None:
+    """The known class a typed label matched (a fdsm.text.LabelMatch or a plain string), for display."""
+    if match is None:
+        return None
+    if isinstance(match, str):
+        return match
+    text = getattr(match, "entry", None)
+    name = getattr(text, "name", None)
+    bank = getattr(match, "bank", None)
+    return f"{name} ({bank})" if name and bank else (name or str(match))

@@ -1,0 +1,373 @@
+"""The fdsm-live main window: video + skeletons, the big top label, ranked bars, a timeline, the label editor.
+
+The window only draws. The Runner thread does pose, windows and scoring; its reports arrive through a queued
+Qt signal, and only the newest frame is ever waiting to be drawn (scored windows are all kept, so the
+timeline misses nothing), so a slow paint never builds a backlog.
+"""
+
+from __future__ import annotations
+
+import argparse
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.camera import CameraSource, camera_available
+from app.label_editor import LabelEditor
+from app.labels import DEFAULT_SET, EXAMPLE_SETS, clean_labels
+from app.outputs import Recorder
+from app.overlay import caption_text
+from app.pipeline import Scored, Update
+from app.runner import ModelSetup, Runner
+from app.settings import Settings
+from app.sources import FrameSource, Replay, VideoFile
+from app.widgets import ScoreChart, Timeline, VideoView, caption_color
+from fdsm.errors import FdsmError
+
+MAX_SIDE = 960
+STYLE = """
+QMainWindow, QWidget { background: #1b1d22; color: #ebeef3; font-size: 13px; }
+QLabel#topLabel { font-size: 34px; font-weight: 700; padding: 6px 4px; }
+QLabel#caption { color: #969ca8; font-size: 11px; text-transform: uppercase; letter-spacing: 1px; }
+QLabel#matchNote { color: #7ed957; font-size: 11px; }
+QLabel#labelError { color: #ff6b6b; font-size: 11px; }
+QLineEdit, QListWidget, QComboBox, QSpinBox { background: #262a31; border: 1px solid #343944; border-radius: 4px;
+    padding: 4px; }
+QListWidget::item { padding: 3px; }
+QListWidget::item:selected { background: #3a4150; }
+QPushButton { background: #2d323b; border: 1px solid #3b414d; border-radius: 4px; padding: 5px 10px; }
+QPushButton:hover { background: #363c47; }
+QStatusBar { color: #969ca8; }
+QFrame#panel { background: #202329; border-radius: 6px; }
+"""
+
+
+class Bridge(QObject):
+    """Carries the worker's reports onto the UI thread (queued connection)."""
+
+    event = Signal(str, object)
+
+
+class Meter:
+    """Rates and latencies for the status line, as exponential moving averages."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.values: dict[str, float] = {}
+        self._marks: dict[str, tuple[float, int]] = {}
+
+    def add(self, key: str, value: float, alpha: float = 0.2) -> None:
+        old = self.values.get(key)
+        self.values[key] = value if old is None else alpha * value + (1 - alpha) * old
+
+    def rate(self, key: str, position: int) -> None:
+        """Per-second rate of a growing count (e.g. frame numbers: dropped frames count, they were captured)."""
+        now = self.clock()
+        last = self._marks.get(key)
+        if last is not None and position > last[1] and now > last[0]:
+            self.add(key, (position - last[1]) / (now - last[0]), 0.1)
+        self._marks[key] = (now, position)
+
+    def reset(self, key: str) -> None:
+        self._marks.pop(key, None)
+        self.values.pop(key, None)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: Settings, setup: Callable[[], ModelSetup], labels: list[str] | None = None,
+                 recorder: Recorder | None = None, loop: bool = True) -> None:
+        super().__init__()
+        self.settings = settings
+        self.loop = loop
+        self.errors: list[str] = []
+        self.model = "loading model..."
+        self.source: FrameSource | None = None
+        self.meter = Meter()
+        self.updates_shown = 0
+        self.setWindowTitle("FDSM Live")
+        self.setAcceptDrops(True)
+        self.setStyleSheet(STYLE)
+        self._build(labels or remembered_labels(settings))
+        if (geometry := settings.geometry()) is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1180, 760)
+        self._bridge = Bridge()
+        self._bridge.event.connect(self._on_event, Qt.ConnectionType.QueuedConnection)
+        self._slot_lock = threading.Lock()
+        self._latest: Update | None = None
+        self._scored: deque[Scored] = deque(maxlen=100)
+        self.runner = Runner(setup, self.report, recorder)
+        self.runner.set_labels(self.editor.labels())
+        self._status_timer = QTimer(self, interval=500, timeout=self._refresh_status)
+        self._status_timer.start()
+
+    # ----- layout -------------------------------------------------------------------------------------------
+    def _build(self, labels: list[str]) -> None:
+        self.video = VideoView()
+        self.play_button = QPushButton("Pause")
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.loop_box = QCheckBox("Loop", checked=self.loop)
+        self.open_button = QPushButton("Open video...")
+        self.camera_index = QSpinBox(minimum=0, maximum=16)
+        self.camera_button = QPushButton("Camera")
+        transport = QHBoxLayout()
+        for w in (self.play_button, self.slider, self.loop_box, self.open_button, self.camera_index,
+                  self.camera_button):
+            transport.addWidget(w, 1 if w is self.slider else 0)
+        left = QVBoxLayout()
+        left.addWidget(self.video, 1)
+        left.addLayout(transport)
+
+        self.top_label = QLabel("\u2014", objectName="topLabel")
+        self.top_label.setWordWrap(True)
+        self.chart = ScoreChart()
+        self.timeline = Timeline()
+        self.editor = LabelEditor(labels)
+        panel = QFrame(objectName="panel")
+        right = QVBoxLayout(panel)
+        for caption, widget, stretch in (("Now", self.top_label, 0), ("Probabilities", self.chart, 3),
+                                         ("Recent", self.timeline, 0), ("Actions to recognise", self.editor, 4)):
+            right.addWidget(QLabel(caption, objectName="caption"))
+            right.addWidget(widget, stretch)
+        panel.setFixedWidth(400)
+
+        root = QWidget()
+        layout = QHBoxLayout(root)
+        layout.addLayout(left, 1)
+        layout.addWidget(panel)
+        self.setCentralWidget(root)
+
+        self.play_button.clicked.connect(self.toggle_pause)
+        self.slider.sliderReleased.connect(lambda: self.seek(self.slider.value()))
+        self.loop_box.toggled.connect(self._set_loop)
+        self.open_button.clicked.connect(self._choose_video)
+        self.camera_button.clicked.connect(lambda: self.open_camera(self.camera_index.value()))
+        self.editor.labelsChanged.connect(self._labels_changed)
+        self._set_transport(False)
+        self.stats = QLabel()  # permanent: rates, latencies, model; transient messages use showMessage
+        self.statusBar().addPermanentWidget(self.stats)
+
+    # ----- sources ------------------------------------------------------------------------------------------
+    def start(self, make_source: Callable[[], FrameSource]) -> None:
+        self.runner.start()
+        self.runner.open(make_source)
+
+    def open_video(self, path: str | Path) -> None:
+        self.video.set_placeholder(f"Opening {Path(path).name}...")
+        self.runner.open(lambda: Replay(VideoFile(path, max_side=MAX_SIDE), loop=self.loop))
+
+    def open_camera(self, index: int) -> None:
+        self.video.set_placeholder(f"Opening camera {index}...")
+        self.runner.open(lambda: CameraSource(index, on_status=lambda msg: self.report("status", msg)))
+
+    def toggle_pause(self) -> None:
+        if isinstance(self.source, Replay):
+            if self.source.finished:
+                self.source.seek(0)
+                self.source.set_paused(False)
+            else:
+                self.source.set_paused(not self.source.paused)
+            self.play_button.setText("Play" if self.source.paused else "Pause")
+
+    def seek(self, index: int) -> None:
+        if isinstance(self.source, Replay):
+            self.source.seek(index)
+
+    def _set_loop(self, on: bool) -> None:
+        self.loop = on
+        if isinstance(self.source, Replay):
+            self.source.loop = on
+
+    def _choose_video(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a video", "", "Videos (*.mp4 *.avi *.mov *.mkv *.webm);;"
+                                              "All files (*)")
+        if path:
+            self.open_video(path)
+
+    def _set_transport(self, replay: bool) -> None:
+        for w in (self.play_button, self.slider, self.loop_box):
+            w.setEnabled(replay)
+
+    # ----- drag and drop ------------------------------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        files = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        if files:
+            self.open_video(files[0])
+            event.acceptProposedAction()
+
+    # ----- reports from the worker ----------------------------------------------------------------------------
+    def report(self, kind: str, payload: object) -> None:
+        """Worker thread: keep only the newest frame update; emit at most one pending update signal."""
+        if kind != "update":
+            self._bridge.event.emit(kind, payload)
+            return
+        with self._slot_lock:
+            pending = self._latest is not None
+            self._latest = payload
+            if payload.scored is not None:
+                self._scored.append(payload.scored)
+        if not pending:
+            self._bridge.event.emit("update", None)
+
+    def _on_event(self, kind: str, payload: object) -> None:
+        if kind == "update":
+            with self._slot_lock:
+                update, self._latest = self._latest, None
+                scored = list(self._scored)
+                self._scored.clear()
+            if update is not None:
+                self.show_update(update, scored)
+        elif kind == "source":
+            self._source_opened(payload)
+        elif kind == "model":
+            self.model = str(payload)
+            if self.model == "no model":
+                self.chart.set_message("No action model loaded: see the message. Skeletons still run.")
+        elif kind == "error":
+            self.show_error(str(payload))
+        elif kind == "status":
+            self.statusBar().showMessage(str(payload), 8000)
+        elif kind == "finished":
+            self.play_button.setText("Replay")
+
+    def _source_opened(self, source: FrameSource) -> None:
+        self.source = source
+        self.meter.reset("source_fps")
+        replay = isinstance(source, Replay)
+        self._set_transport(replay)
+        if replay:
+            self.slider.setRange(0, max(0, (source.video.frame_count or 1) - 1))
+            self.play_button.setText("Pause")
+        self.setWindowTitle(f"FDSM Live \u2014 {source.name}")
+        self.timeline.clear()
+
+    def show_update(self, update: Update, scored: list[Scored]) -> None:
+        self.video.set_frame(update.frame.image, update.landmarks)
+        self.updates_shown += 1
+        self.meter.rate("source_fps", update.frame.index)
+        self.meter.rate("shown_fps", self.updates_shown)
+        self.meter.add("pose_ms", update.timings_ms["pose"])
+        if isinstance(self.source, Replay) and not self.slider.isSliderDown():
+            self.slider.setValue(update.frame.index)
+        for s in scored:
+            self.timeline.add(update.labels, s.top)
+        if "score" in update.timings_ms:
+            self.meter.add("score_ms", update.timings_ms["score"])
+        if scored:
+            last = scored[-1]
+            self.chart.set_scores(update.labels, last.scores, last.top)
+            self._show_top(caption_text(last.top, True), last.top, update.labels)
+            self.editor.set_matches(update.matches)
+        elif update.persons == 0 and self.chart.rows:
+            self._show_top("no one in view", None, update.labels)
+
+    def _show_top(self, text: str, top: str | None, labels: tuple[str, ...]) -> None:
+        self.top_label.setText(text)
+        self.top_label.setStyleSheet(f"color: {caption_color(top, labels)};")
+
+    def show_error(self, message: str) -> None:
+        """A non-blocking dialog (the video keeps running) plus the status line."""
+        self.errors.append(message)
+        self.statusBar().showMessage(message, 15000)
+        box = QMessageBox(QMessageBox.Icon.Warning, "FDSM Live", message, QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self.error_box = box
+
+    def _refresh_status(self) -> None:
+        v = self.meter.values
+        parts = [f"{self.source.name}: {v['source_fps']:.1f} fps" if self.source and "source_fps" in v else "",
+                 f"processed {v['shown_fps']:.1f} fps" if "shown_fps" in v else "",
+                 f"pose {v['pose_ms']:.0f} ms" if "pose_ms" in v else "",
+                 f"scoring {v['score_ms']:.1f} ms" if "score_ms" in v else "",
+                 f"model: {self.model}"]
+        if isinstance(self.source, CameraSource) and self.source.status:
+            parts.append(self.source.status)
+        self.stats.setText("  \u00b7  ".join(p for p in parts if p))
+
+    def _labels_changed(self, labels: list[str]) -> None:
+        self.runner.set_labels(labels)
+        self.settings.set_labels(labels)
+        self.timeline.clear()
+        self.chart.set_message("Scoring the new labels...")
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.settings.set_labels(self.editor.labels())
+        self.settings.set_geometry(self.saveGeometry())
+        self._status_timer.stop()
+        self.runner.stop()
+        super().closeEvent(event)
+
+
+def remembered_labels(settings: Settings) -> list[str]:
+    """The labels of the last run, or the default example set when there are none (or they no longer pass)."""
+    try:
+        return clean_labels(settings.labels() or [])
+    except FdsmError:
+        return list(EXAMPLE_SETS[DEFAULT_SET])
+
+
+def initial_source(args: argparse.Namespace, window: MainWindow) -> Callable[[], FrameSource]:
+    """--video, else --camera, else the default webcam when one exists, else the demo clip (looping)."""
+    from app.main import demo_clip
+
+    if args.video:
+        return lambda: Replay(VideoFile(args.video, max_side=MAX_SIDE), loop=window.loop)
+    if args.camera is not None or camera_available(0):
+        index = args.camera or 0
+        return lambda: CameraSource(index, on_status=lambda msg: window.report("status", msg))
+    window.statusBar().showMessage("No camera found: showing the bundled demo clip", 10000)
+    return lambda: Replay(VideoFile(demo_clip(), max_side=MAX_SIDE), loop=True)
+
+
+def run_window(args: argparse.Namespace, labels: list[str] | None) -> int:
+    from app.main import smoother
+    from app.stages import model_setup
+
+    app = QApplication.instance() or QApplication(["fdsm-live"])
+    settings = Settings()
+    labels = labels or remembered_labels(settings)
+    recorder = Recorder(args.record, 30.0) if args.record else None
+    window = MainWindow(settings, lambda: model_setup(args.checkpoint, labels, smoother(args)), labels, recorder,
+                        loop=not args.no_loop)
+    window.show()
+    window.start(initial_source(args, window))
+    if args.quit_after is not None:
+        QTimer.singleShot(round(1000 * args.quit_after), lambda: _quit(app, window, args.screenshot))
+    return app.exec()
+
+
+def _quit(app: QApplication, window: MainWindow, screenshot: str | None) -> None:
+    """--quit-after: optionally save what is on screen (the real screen under X11, else the widget), then close."""
+    if screenshot:
+        screen = app.primaryScreen()
+        pixmap = screen.grabWindow(window.winId()) if app.platformName() == "xcb" else window.grab()
+        if not pixmap.save(screenshot):
+            window.show_error(f"{screenshot}: cannot save the screenshot there")
+    window.close()
+    app.quit()

@@ -1,0 +1,227 @@
+"""The window offscreen: type labels, feed a real clip, read back the chart, timeline and settings."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtTest import QTest
+
+from app.label_editor import MATCH_MARK
+from app.labels import EXAMPLE_SETS
+from app.pipeline import Pipeline
+from app.runner import ModelSetup
+from app.settings import Settings
+from app.smoothing import ScoreSmoother
+from app.sources import Replay, VideoFile
+from app.window import MainWindow
+from tests.app.fakes import FakePose, FakeRecognizer, FakeWindows
+
+
+def wait_until(qapp, condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    end = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < end, "the window did not reach the expected state"
+        QTest.qWait(20)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+
+
+def fake_setup(recognizer: FakeRecognizer | None = None, problem: str | None = None) -> Callable[[], ModelSetup]:
+    def setup() -> ModelSetup:
+        rec = recognizer if recognizer is not None else FakeRecognizer()
+        pipe = Pipeline(FakePose(2), FakeWindows(seconds=0.3, stride=0.1), None if problem else rec,
+                        ["wave"], ScoreSmoother())
+        return ModelSetup(pipe, "no model" if problem else "fake model", problem)
+    return setup
+
+
+@pytest.fixture
+def window(qapp, settings: Settings, demo_clip: Path):
+    win = MainWindow(settings, fake_setup(), ["wave", "jump", "sit down"])
+    win.show()
+    win.start(lambda: Replay(VideoFile(demo_clip, max_side=320), loop=True))
+    yield win
+    win.close()
+
+
+def test_typed_labels_reach_the_chart(qapp, window: MainWindow, settings: Settings) -> None:
+    wait_until(qapp, lambda: window.chart.rows)
+    assert {label for label, _ in window.chart.rows} == {"wave", "jump", "sit down"}
+    QTest.keyClicks(window.editor.entry, "clap, kick")
+    QTest.keyClick(window.editor.entry, Qt.Key.Key_Return)
+    assert window.editor.labels() == ["wave", "jump", "sit down", "clap", "kick"]
+    assert settings.labels() == ["wave", "jump", "sit down", "clap", "kick"]  # remembered for the next run
+    wait_until(qapp, lambda: {label for label, _ in window.chart.rows} == set(window.editor.labels()))
+    probs = [p for _, p in window.chart.rows]
+    assert probs == sorted(probs, reverse=True) and sum(probs) == pytest.approx(1.0, abs=1e-6)
+    assert window.top_label.text() in window.editor.labels()
+    assert window.top_label.text() == window.chart.top
+    wait_until(qapp, lambda: len(window.timeline.entries) >= 3)
+    assert set(window.timeline.entries) <= set(window.editor.labels())
+    assert window.video.image is not None and window.video.landmarks[0] is not None  # frame + overlay shown
+
+
+def test_remove_reorder_examples_and_known_class_marks(qapp, window: MainWindow) -> None:
+    editor = window.editor
+    editor.list.setCurrentRow(2)
+    editor.up_button.click()
+    assert editor.labels() == ["wave", "sit down", "jump"]
+    editor.list.setCurrentRow(0)
+    editor.remove_button.click()
+    assert editor.labels() == ["sit down", "jump"]
+    wait_until(qapp, lambda: any(editor.list.item(i).text().startswith(MATCH_MARK) for i in range(2)))
+    assert editor.list.item(1).text() == f"{MATCH_MARK} jump"  # the fake recognizer matches "jump" -> "jump up"
+    assert "jump up" in editor.list.item(1).toolTip() and "1 of 2" in editor.match_note.text()
+    editor.examples.activated.emit(list(EXAMPLE_SETS).index("gestures") + 1)
+    assert editor.labels() == list(EXAMPLE_SETS["gestures"])
+
+
+def test_replay_pause_and_seek_from_the_transport(qapp, window: MainWindow) -> None:
+    wait_until(qapp, lambda: isinstance(window.source, Replay) and window.play_button.isEnabled())
+    window.toggle_pause()
+    assert window.source.paused and window.play_button.text() == "Play"
+    window.seek(42)
+    wait_until(qapp, lambda: window.slider.value() == 42)
+    window.toggle_pause()
+    assert not window.source.paused
+
+
+def test_bad_video_opens_a_dialog_and_keeps_running(qapp, window: MainWindow,
+                                                    bad_videos: dict[str, Path]) -> None:
+    wait_until(qapp, lambda: window.updates_shown > 0)
+    window.open_video(bad_videos["truncated.mp4"])
+    wait_until(qapp, lambda: window.errors)
+    assert "not a video" in window.errors[-1] and window.error_box.isVisible()
+    shown = window.updates_shown
+    wait_until(qapp, lambda: window.updates_shown > shown)  # the previous source still plays
+
+
+def test_missing_model_still_opens_and_says_why(qapp, settings: Settings, demo_clip: Path) -> None:
+    win = MainWindow(settings, fake_setup(problem="No action model: checkpoint missing"), ["wave"])
+    win.show()
+    win.start(lambda: Replay(VideoFile(demo_clip, max_side=320), loop=True))
+    wait_until(qapp, lambda: win.errors and win.updates_shown > 0)
+    assert "checkpoint missing" in win.errors[0]
+    assert "No action model" in win.chart.message and not win.chart.rows
+    win.close()
+
+
+def test_drop_a_video_file_onto_the_window(qapp, window: MainWindow, demo_clip: Path) -> None:
+    from PySide6.QtCore import QMimeData, QPoint, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(demo_clip))])
+    event = QDropEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
+                       Qt.KeyboardModifier.NoModifier)
+    wait_until(qapp, lambda: window.source is not None)
+    first = window.source
+    window.dropEvent(event)
+    wait_until(qapp, lambda: window.source is not first and window.source is not None)
+    assert window.source.name == demo_clip.name
+
+
+def test_status_line_shows_rates_latencies_and_model(qapp, window: MainWindow) -> None:
+    wait_until(qapp, lambda: "scoring" in window.stats.text(), timeout=15)
+    text = window.stats.text()
+    assert "fps" in text and "pose" in text and "model: fake model" in text
+
+
+def test_a_camera_that_does_not_exist_is_a_dialog_not_a_hang(qapp, window: MainWindow) -> None:
+    wait_until(qapp, lambda: window.updates_shown > 0)
+    window.open_camera(57)
+    wait_until(qapp, lambda: window.errors)
+    assert "camera 57" in window.errors[-1]
+
+
+def test_without_a_camera_the_window_starts_on_the_looping_demo_clip(qapp, window: MainWindow,
+                                                                     demo_clip: Path) -> None:
+    import argparse
+
+    from app.camera import camera_available
+    from app.window import initial_source
+
+    if camera_available(0):
+        pytest.skip("this machine has a camera 0")
+    source = initial_source(argparse.Namespace(video=None, camera=None), window)()
+    assert isinstance(source, Replay) and source.loop and source.name == demo_clip.name
+    source.close()
+
+
+def test_a_failing_stage_is_reported_once_and_the_worker_keeps_running(qapp, settings: Settings,
+                                                                       demo_clip: Path) -> None:
+    class FlakyRecognizer(FakeRecognizer):
+        def recognize(self, skeleton, fps=30.0):
+            self.calls += 1
+            if self.calls % 2:
+                raise RuntimeError("scoring exploded")
+            return super().recognize(skeleton, fps)
+
+    win = MainWindow(settings, fake_setup(FlakyRecognizer()), ["wave", "jump"])
+    win.show()
+    win.start(lambda: Replay(VideoFile(demo_clip, max_side=320), loop=True))
+    wait_until(qapp, lambda: win.errors and win.chart.rows)  # failures reported, good windows still scored
+    assert win.errors == ["processing failed: RuntimeError: scoring exploded"]
+    win.close()
+
+
+def test_a_label_the_encoder_cannot_read_is_refused_in_place(qapp, window: MainWindow) -> None:
+    editor = window.editor
+    editor.entry.setText("\u6325\u624b")  # Chinese for "wave": the encoder is English-only
+    QTest.keyClick(editor.entry, Qt.Key.Key_Return)
+    assert editor.labels() == ["wave", "jump", "sit down"]
+    assert not editor.error_note.isHidden() and "plain English" in editor.error_note.text()
+    assert editor.entry.text() == "\u6325\u624b"  # kept, so the user can fix it
+    editor.entry.clear()
+    QTest.keyClicks(editor.entry, "Wave!, clap")  # a repeat of "wave" is dropped silently
+    QTest.keyClick(editor.entry, Qt.Key.Key_Return)
+    assert editor.labels() == ["wave", "jump", "sit down", "clap"] and editor.error_note.isHidden()
+
+
+def test_record_from_the_window_keeps_real_time(qapp, settings: Settings, demo_clip: Path, tmp_path: Path) -> None:
+    from app.cv import import_cv2
+    from app.outputs import Recorder
+
+    out = tmp_path / "window.mp4"
+    recorder = Recorder(out, 30.0)
+    win = MainWindow(settings, fake_setup(), ["wave"], recorder)
+    win.show()
+    win.start(lambda: Replay(VideoFile(demo_clip, max_side=320), loop=False))
+    wait_until(qapp, lambda: win.play_button.text() == "Replay")  # played to the end
+    win.close()
+    cv2 = import_cv2()
+    cap = cv2.VideoCapture(str(out))
+    frames, fps = int(cap.get(cv2.CAP_PROP_FRAME_COUNT)), cap.get(cv2.CAP_PROP_FPS)
+    cap.release()
+    assert fps == pytest.approx(60.0)  # the source's rate
+    assert frames == recorder.frames and frames >= 90  # dropped frames were stood in for (100 in the clip)
+
+
+def test_nothing_matches_state(qapp, settings: Settings, demo_clip: Path) -> None:
+    from app.overlay import NO_MATCH_TEXT
+
+    win = MainWindow(settings, fake_setup(FakeRecognizer(reject_below=1.1)), ["wave", "jump"])
+    win.show()
+    win.start(lambda: Replay(VideoFile(demo_clip, max_side=320), loop=True))
+    wait_until(qapp, lambda: win.chart.rows)
+    assert win.top_label.text() == NO_MATCH_TEXT and win.chart.top is None
+    assert set(win.timeline.entries) == {None}  # drawn grey
+    win.close()
+
+
+def test_labels_are_remembered_and_a_broken_store_falls_back_to_the_default_set(settings: Settings) -> None:
+    from app.labels import DEFAULT_SET
+    from app.window import remembered_labels
+
+    assert remembered_labels(settings) == list(EXAMPLE_SETS[DEFAULT_SET])  # first run
+    settings.set_labels(["clap"])
+    assert remembered_labels(settings) == ["clap"]  # a one-item list survives QSettings' string quirk
+    settings.set_labels(["\u6325\u624b"])  # edited by hand into something the encoder cannot read
+    assert remembered_labels(settings) == list(EXAMPLE_SETS[DEFAULT_SET])
