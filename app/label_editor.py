@@ -1,7 +1,8 @@
 """The label editor: type action names, add, remove, reorder (drag or buttons), or pick an example set.
 
-Typed labels that match a known dataset class are marked: the recognizer then also uses that class's richer
-descriptions, so the user can see which names the model "knows" and which are pure zero-shot.
+Typed labels that match a known class of the prompt banks are marked, so the user can see which names
+describe an action the banks know and which are pure zero-shot text. (Whether a match also brings richer
+descriptions into scoring is the checkpoint's choice: its `text_level`, shown in the model card.)
 """
 
 from __future__ import annotations
@@ -129,12 +130,12 @@ class LabelEditor(QWidget):
             item = self.list.item(i)
             label = item.data(Qt.ItemDataRole.UserRole)
             item.setText(f"{MATCH_MARK} {label}" if label in known else label)
-            item.setToolTip(f"matches the known class {known[label]}: richer prompts are used" if label in known
-                            else "zero-shot: only the typed name is used")
+            item.setToolTip(f"matches the known class {known[label]}" if label in known
+                            else "no known class: pure zero-shot on the typed name")
             item.setForeground(QColor("#7ed957") if label in known else QColor("#ebeef3"))
         self.list.blockSignals(False)
-        self.match_note.setText(f"{MATCH_MARK} known class: its richer descriptions are used "
-                                f"({len(known)} of {self.list.count()}; hover a label for the class)" if known else "")
+        self.match_note.setText(f"{MATCH_MARK} matches a known class ({len(known)} of {self.list.count()}; "
+                                "hover a label for the class)" if known else "")
 
     def _item(self, label: str) -> QListWidgetItem:
         item = QListWidgetItem(label)

@@ -39,6 +39,8 @@ class OnnxSession:
         opts = ort.SessionOptions()
         if threads:
             opts.intra_op_num_threads = threads
+        # No busy-waiting between ops: the live path shares 2 cores with MediaPipe and the UI.
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         source = model if isinstance(model, bytes) else str(model)
         if not isinstance(model, bytes) and not Path(model).is_file():
