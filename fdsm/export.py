@@ -17,7 +17,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from fdsm.checkpoint import Checkpoint, atomic_write_bytes, load_checkpoint
+from fdsm.assets import sha256_file
+from fdsm.checkpoint import WEIGHTS, Checkpoint, atomic_write_bytes, load_checkpoint
 from fdsm.cli import run_cli
 from fdsm.denoiser import TextCache
 from fdsm.diffusion import NoiseSchedule
@@ -25,6 +26,7 @@ from fdsm.scorer import LabelText, Scorer
 from fdsm.skeleton import MAX_BODIES, NUM_JOINTS
 
 OPSET = 17
+WEIGHTS_KEY = "fdsm.weights_sha256"  # ONNX metadata: which model.safetensors the graph was exported from
 CACHED_INPUTS = ("xmod", "fmod", "gate", "valid", "kv")
 JOINT_INPUTS = ("pooled", "tokens", "mask")
 
@@ -60,7 +62,11 @@ def label_arrays(labels: TextCache | LabelText) -> dict[str, np.ndarray]:
 
 
 def export_bytes(ckpt: Checkpoint) -> bytes:
-    """Serialized ONNX graph of the checkpoint's scoring path (legacy TorchScript exporter, opset 17)."""
+    """Serialized ONNX graph of the checkpoint's scoring path (legacy TorchScript exporter, opset 17),
+    stamped with the sha256 of the weights it came from so a stale file is never used."""
+    import onnx  # torch.onnx.export needs it too; in the `dev` extra
+
+
     cfg = ckpt.cfg
     scorer = scorer_for(ckpt)
     graph = ScoringGraph(ckpt.encoder.eval(), scorer).eval()
@@ -79,7 +85,9 @@ def export_bytes(ckpt: Checkpoint) -> bytes:
         warnings.simplefilter("ignore")
         torch.onnx.export(graph, (window, *label_tensors(labels)), buf, input_names=["window", *names],
                           output_names=["errors"], dynamic_axes=axes, opset_version=OPSET, dynamo=False)
-    return buf.getvalue()
+    model = onnx.load_from_string(buf.getvalue())
+    onnx.helper.set_model_props(model, {WEIGHTS_KEY: sha256_file(ckpt.path / WEIGHTS)})
+    return model.SerializeToString()
 
 
 def export_checkpoint(directory: str | Path, out: str | Path | None = None) -> Path:

@@ -11,6 +11,7 @@ skeleton encoder and one-step scorer run through onnxruntime (default) or torch.
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,10 +19,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from fdsm.assets import asset_path
+from fdsm.assets import asset_path, sha256_file
 from fdsm.checkpoint import CONFIG, WEIGHTS, Checkpoint, load_checkpoint
 from fdsm.errors import AssetError, CheckpointError, FdsmError
-from fdsm.export import export_bytes, label_arrays, scorer_for
+from fdsm.export import WEIGHTS_KEY, export_bytes, label_arrays, scorer_for
 from fdsm.skeleton import as_bodies, normalize
 
 BACKENDS = ("onnx", "torch")
@@ -89,12 +90,25 @@ class Recognizer:
         return cls(load_checkpoint(path), text_encoder, backend, threads)
 
     def _onnx_session(self, threads: int | None) -> Any:
+        """The checkpoint's model.onnx if it was exported from these very weights, else a fresh export.
+
+        Without the `onnx` package (only in the dev extra) a stale or missing model.onnx cannot be
+        re-exported: the recognizer then says so once and scores with torch, which gives the same numbers.
+        """
         from fdsm.runtime import OnnxSession
 
         onnx_file = self.checkpoint.path / "model.onnx"
-        weights = self.checkpoint.path / WEIGHTS
-        fresh = onnx_file.is_file() and onnx_file.stat().st_mtime >= weights.stat().st_mtime
-        return OnnxSession(onnx_file if fresh else export_bytes(self.checkpoint), threads)
+        if onnx_file.is_file():
+            session = OnnxSession(onnx_file, threads)
+            if session.metadata.get(WEIGHTS_KEY) == sha256_file(self.checkpoint.path / WEIGHTS):
+                return session
+        try:
+            return OnnxSession(export_bytes(self.checkpoint), threads)
+        except ImportError:
+            print(f"fdsm: {onnx_file} is missing or stale and the onnx package is not installed to re-export it "
+                  f"(run `fdsm-export {self.checkpoint.path}`); scoring with torch", file=sys.stderr)
+            self.backend = "torch"
+            return None
 
     @property
     def labels(self) -> list[str]:

@@ -51,6 +51,7 @@ class OnnxSession:
             raise FdsmError(f"cannot load ONNX model: {str(exc).splitlines()[0]}") from None
         self.input_names = [i.name for i in self.session.get_inputs()]
         self.providers = self.session.get_providers()
+        self.metadata: dict[str, str] = dict(self.session.get_modelmeta().custom_metadata_map)
 
     def run(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
         """First output of the graph for the named inputs (extra names are an error)."""

@@ -115,3 +115,42 @@ def test_text_encoder_mismatch_and_missing_default(checkpoint, tmp_path, monkeyp
     monkeypatch.setenv("FDSM_ASSETS", str(tmp_path))
     with pytest.raises(AssetError, match="fdsm-train"):
         Recognizer.from_pretrained()
+
+
+def test_shipped_onnx_is_used_only_when_exported_from_these_weights(tmp_path, waving_sequence):
+    import shutil
+
+    from fdsm.export import export_checkpoint
+
+    cfg = get_preset("tiny", text_stream="cached", temperature=0.05)
+    path = tmp_path / "ck"
+    save_checkpoint(path, cfg, {"encoder": randomize(SkeletonEncoder(cfg), 1, 0.05),
+                                "denoiser": randomize(Denoiser(cfg), 2, 0.05)}, {"text_encoder": "fake"})
+    export_checkpoint(path)
+    stale = tmp_path / "stale.onnx"
+    shutil.copy(path / "model.onnx", stale)
+    assert recognizer(path).session.metadata  # stamped file, loaded as shipped
+    # Retrain (new weights) without re-exporting: the stamp no longer matches, so the graph is rebuilt.
+    save_checkpoint(path, cfg, {"encoder": randomize(SkeletonEncoder(cfg), 3, 0.05),
+                                "denoiser": randomize(Denoiser(cfg), 4, 0.05)}, {"text_encoder": "fake"})
+    shutil.copy(stale, path / "model.onnx")
+    fresh = recognizer(path).recognize(waving_sequence).errors
+    torch_errors = recognizer(path, "torch").recognize(waving_sequence).errors
+    assert fresh == pytest.approx(torch_errors, rel=1e-4, abs=1e-5)
+
+
+def test_stale_onnx_without_the_onnx_package_falls_back_to_torch(checkpoint, waving_sequence, monkeypatch, capsys):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_onnx(name, *args, **kwargs):
+        if name == "onnx":
+            raise ImportError("No module named 'onnx'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_onnx)
+    rec = recognizer(checkpoint)  # the fixture's folder has no model.onnx
+    assert rec.backend == "torch" and rec.session is None
+    assert "scoring with torch" in capsys.readouterr().err
+    assert sum(rec.recognize(waving_sequence).scores.values()) == pytest.approx(1.0, abs=1e-5)
