@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from fdsm.data import Sequence
-from fdsm.data.builder import make_corpus, split_long
+from fdsm.data.builder import label_and_cut, make_corpus
 from fdsm.data.bvh import axis_rotation
 from fdsm.data.corpus import Corpus, read_all
 from fdsm.data.mapping import estimate_trunk, from_named
@@ -196,12 +196,6 @@ def read(path: str | Path) -> Sequence:
 def build(src: Path) -> Corpus:
     """All HDM05 clips of the 11-class subset (train and test folders; subject = actor)."""
     seqs, problems = read_all(find_files(src, ".amc"), read, "hdm05")
-    out = []
-    for s in seqs:
-        if s.label not in CLASSES:
-            problems.append(f"{s.name}: unknown HDM05 class {s.label!r}")
-            continue
-        s.label = CLASSES.index(s.label)
-        out.extend(split_long(s, 12.0, 6.0))
+    out = label_and_cut(seqs, CLASSES, "HDM05", problems)
     return make_corpus(out, "hdm05", BANK, problems, {"source": "HDM05 (JointLearning-HDM05 subset)",
                        "licence": "CC BY-SA 3.0"})

@@ -52,6 +52,22 @@ def split_long(seq: Sequence, max_seconds: float, piece_seconds: float) -> list[
                      {**seq.meta, "window_start": a}) for k, (a, b) in enumerate(spans)]
 
 
+def label_and_cut(seqs: list[Sequence], classes: list[str] | tuple[str, ...], dataset: str,
+                  problems: list[str]) -> list[Sequence]:
+    """Turn each sequence's class name into its index in `classes` and cut long takes into 6 s pieces.
+
+    A sequence of an unknown class is reported in `problems` and left out.
+    """
+    out = []
+    for s in seqs:
+        if s.label not in classes:
+            problems.append(f"{s.name}: unknown {dataset} class {s.label!r}")
+            continue
+        s.label = classes.index(s.label)
+        out.extend(split_long(s, 12.0, 6.0))
+    return out
+
+
 def make_corpus(seqs: list[Sequence], dataset: str, bank: str, problems: list[str], info: dict,
                 texts: list[tuple[str, str, str]] | None = None, fps: float = DEFAULT_FPS) -> Corpus:
     """Assemble a Corpus whose labels index the prompt bank; drop (and report) classes without text.

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from fdsm.data import Sequence
-from fdsm.data.builder import make_corpus, split_long
+from fdsm.data.builder import label_and_cut, make_corpus
 from fdsm.data.corpus import Corpus, read_all
 from fdsm.data.mapping import estimate_trunk, from_named
 from fdsm.data.sources import find_files
@@ -114,12 +114,6 @@ def build(src: Path) -> Corpus:
     skeleton = src / SKELETON_NAME if (src / SKELETON_NAME).is_file() else None
     files = find_files(src, ".txt")
     seqs, problems = read_all(files, lambda p: read(p, skeleton or find_skeleton(p)), "cmu8")
-    out = []
-    for s in seqs:
-        if s.label not in CLASSES:
-            problems.append(f"{s.name}: unknown CMU8 class {s.label!r}")
-            continue
-        s.label = CLASSES.index(s.label)
-        out.extend(split_long(s, 12.0, 6.0))
+    out = label_and_cut(seqs, CLASSES, "CMU8", problems)
     return make_corpus(out, "cmu8", BANK, problems, {"source": "CMU Mocap (Li et al. 2018 subset)",
                        "licence": "CMU terms: research and products, no resale"})
