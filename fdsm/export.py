@@ -85,6 +85,8 @@ def export_bytes(ckpt: Checkpoint) -> bytes:
         warnings.simplefilter("ignore")
         torch.onnx.export(graph, (window, *label_tensors(labels)), buf, input_names=["window", *names],
                           output_names=["errors"], dynamic_axes=axes, opset_version=OPSET, dynamo=False)
+    if ckpt.path is None:  # built in memory (benchmarks): no weights file to stamp
+        return buf.getvalue()
     model = onnx.load_from_string(buf.getvalue())
     onnx.helper.set_model_props(model, {WEIGHTS_KEY: sha256_file(ckpt.path / WEIGHTS)})
     return model.SerializeToString()
