@@ -74,7 +74,8 @@ def plan(stage: str, cfg: dict[str, dict[str, Any]]) -> list[str]:
     return [stage]
 
 
-def _body(argv: Sequence[str] | None) -> int:
+def run_training(argv: Sequence[str] | None) -> int:
+    """fdsm-train without the error wrapper (fdsm.protocol reuses it after its own checks)."""
     args = build_parser().parse_intermixed_args(argv)
     cfg = resolve_config(args)
     stages = plan(args.stage, cfg)
@@ -101,7 +102,7 @@ def _body(argv: Sequence[str] | None) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return run_cli(PROG, _body, argv)
+    return run_cli(PROG, run_training, argv)
 
 
 if __name__ == "__main__":  # torchrun --nproc_per_node=N -m fdsm.train ...

@@ -1,0 +1,79 @@
+"""The shipped default checkpoint: loads through the public Recognizer, scores real and synthetic motion."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from fdsm import Recognizer, protocol
+from fdsm.assets import asset_path, sha256_file
+from fdsm.data import load_sequence
+from fdsm.data.sources import extract
+from fdsm.export import WEIGHTS_KEY
+from fdsm.runtime import OnnxSession
+from fdsm.skeleton import NORMALIZATION_VERSION, rotation_y
+from fdsm.text.prompts import load_bank
+
+DEFAULT = asset_path("checkpoints", "default")
+NWUCLA_NAMES = [c.name for c in load_bank("nwucla")]
+MAX_BYTES = 30 * 1024 * 1024
+
+
+@pytest.fixture(scope="module")
+def recognizers():
+    """The default checkpoint through both backends, with the NW-UCLA class names as typed labels."""
+    recs = {backend: Recognizer.from_pretrained(backend=backend) for backend in ("onnx", "torch")}
+    for rec in recs.values():
+        rec.set_labels(NWUCLA_NAMES)
+    return recs
+
+
+def test_files_size_and_recorded_training():
+    names = {p.name for p in DEFAULT.iterdir()}
+    assert {"model.safetensors", "config.json", "model.onnx", "model_card.md"} <= names
+    assert sum(p.stat().st_size for p in DEFAULT.iterdir()) < MAX_BYTES
+    config = json.loads((DEFAULT / "config.json").read_text())
+    assert config["text_encoder"] == "minilm" and config["normalization_version"] == NORMALIZATION_VERSION
+    assert config["split"] == protocol.SPLIT_NAME and config["text_level"] == "name"
+    trained = {config["class_names"][i] for i in config["training"]["train_classes"]}
+    assert not trained & set(protocol.HELDOUT) and not trained & set(NWUCLA_NAMES)
+    card = (DEFAULT / "model_card.md").read_text()
+    assert "CC BY-NC 4.0" in card and "no commercial use" in card
+    # The shipped graph was exported from these very weights, so loading never re-exports it.
+    assert OnnxSession(DEFAULT / "model.onnx").metadata.get(WEIGHTS_KEY) == sha256_file(DEFAULT / "model.safetensors")
+
+
+def _check(result, labels):
+    assert set(result.scores) == set(result.errors) == set(labels)
+    assert sum(result.scores.values()) == pytest.approx(1.0, abs=1e-5)
+    assert all(np.isfinite(v) for v in result.errors.values())
+    assert result.top is None or result.top in labels
+
+
+def test_scores_a_real_nwucla_sequence(recognizers, shared_data):
+    folder = extract(shared_data / "nwucla" / "nwucla.tar.xz")
+    seq = load_sequence(next(folder.rglob("a01_s01_e00_v01.json")))
+    results = {b: rec.recognize(seq.skeleton, fps=seq.fps) for b, rec in recognizers.items()}
+    for res in results.values():
+        _check(res, NWUCLA_NAMES)
+    onnx, torch_ = (np.array([results[b].errors[n] for n in NWUCLA_NAMES]) for b in ("onnx", "torch"))
+    np.testing.assert_allclose(onnx, torch_, rtol=1e-4, atol=1e-5)
+
+
+def test_scores_a_synthetic_sequence_onnx_equals_torch(recognizers, waving_sequence):
+    results = {b: rec.recognize(waving_sequence, fps=30.0) for b, rec in recognizers.items()}
+    for res in results.values():
+        _check(res, NWUCLA_NAMES)
+    for name in NWUCLA_NAMES:
+        assert results["onnx"].errors[name] == pytest.approx(results["torch"].errors[name], rel=1e-4, abs=1e-5)
+        assert results["onnx"].scores[name] == pytest.approx(results["torch"].scores[name], abs=1e-4)
+
+
+def test_answer_does_not_depend_on_where_the_person_stands_or_faces(recognizers, waving_sequence):
+    rec = recognizers["torch"]
+    moved = waving_sequence @ rotation_y(1.2).T * 1.3 + np.array([0.7, 0.1, -2.0], np.float32)
+    a, b = rec.recognize(waving_sequence), rec.recognize(moved)
+    for name in NWUCLA_NAMES:
+        assert a.errors[name] == pytest.approx(b.errors[name], rel=1e-3, abs=1e-4)

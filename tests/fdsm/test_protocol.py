@@ -1,0 +1,234 @@
+"""The default zero-shot protocol and its ablation table: held-out split, NW-UCLA kept out, scoring, CLI."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from fdsm import ablation, protocol
+from fdsm.checkpoint import load_checkpoint, save_checkpoint
+from fdsm.data import Sequence
+from fdsm.data.corpus import Corpus, save_corpus
+from fdsm.denoiser import Denoiser
+from fdsm.diffusion import NoiseSchedule
+from fdsm.errors import FdsmError
+from fdsm.presets import get_preset
+from fdsm.scorer import Scorer
+from fdsm.skeleton import rotation_y
+from fdsm.skeleton_encoder import SkeletonEncoder
+from fdsm.text.prompts import load_bank, normalize_name
+from tests.conftest import standing_pose
+from tests.fdsm.test_denoiser import randomize
+from tests.fdsm.test_recognizer import FakeTextEncoder
+
+NWUCLA_NAMES = [c.name for c in load_bank("nwucla")]
+POOL_NAMES = [c.name for c in load_bank("pool")]
+
+
+def test_heldout_split_is_fixed_and_disjoint():
+    split = protocol.heldout_split()
+    assert split.num_classes == len(POOL_NAMES)
+    assert sorted(POOL_NAMES[i] for i in split.unseen) == sorted(protocol.HELDOUT)
+    assert set(split.unseen).isdisjoint(split.seen) and len(split.seen) + len(split.unseen) == split.num_classes
+    # No seen class carries a held-out name, and NW-UCLA's names are not in the pool at all.
+    seen_names = {normalize_name(POOL_NAMES[i]) for i in split.seen}
+    assert not seen_names & {normalize_name(n) for n in protocol.HELDOUT}
+    assert not {normalize_name(n) for n in NWUCLA_NAMES} & {normalize_name(n) for n in POOL_NAMES}
+
+
+def _motion(label: int, t: int, rng: np.random.Generator) -> np.ndarray:
+    """A standing body whose right hand circles at a class-dependent speed, turned and moved at random."""
+    seq = np.repeat(standing_pose()[None], t, 0).copy()
+    phase = np.linspace(0, (1 + label) * np.pi, t)
+    for j in (10, 11, 23, 24):
+        seq[:, j, 0] += 0.2 * np.sin(phase)
+        seq[:, j, 1] += 0.2 * np.cos(phase)
+    return seq @ rotation_y(rng.uniform(-np.pi, np.pi)).T + rng.normal(0, 0.01, seq.shape).astype(np.float32)
+
+
+def _corpus(dataset: str, classes: list[str], labels: list[int], seed: int = 0) -> Corpus:
+    rng = np.random.default_rng(seed)
+    seqs = [Sequence(_motion(lab, int(rng.integers(20, 50)), rng), 30.0, lab, f"{dataset}_{i}")
+            for i, lab in enumerate(labels)]
+    return Corpus(seqs, np.array(labels), classes, dataset, dataset)
+
+
+@pytest.fixture(scope="module")
+def corpora(tmp_path_factory):
+    """nwucla.npz (every class twice) and pool.npz (a few seen classes and every held-out class) in a folder."""
+    folder = tmp_path_factory.mktemp("corpora")
+    save_corpus(folder / "nwucla.npz", _corpus("nwucla", NWUCLA_NAMES, list(range(10)) * 2))
+    split = protocol.heldout_split()
+    save_corpus(folder / "pool.npz", _corpus("pool", POOL_NAMES, [*split.seen[:4], *split.unseen, *split.unseen], 1))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory):
+    cfg = get_preset("tiny", temperature=0.05)
+    path = tmp_path_factory.mktemp("ck") / "checkpoint"
+    modules = {"encoder": randomize(SkeletonEncoder(cfg), 1, 0.05), "denoiser": randomize(Denoiser(cfg), 2, 0.05)}
+    save_checkpoint(path, cfg, modules, {"text_encoder": "fake", "bank": "pool"})
+    return path
+
+
+@pytest.fixture
+def fake_text(monkeypatch):
+    cfg = get_preset("tiny")
+    monkeypatch.setattr("fdsm.text.get_text_encoder", lambda name: FakeTextEncoder(cfg.text_dim, cfg.text_tokens))
+
+
+def test_load_pool_refuses_nwucla_and_non_corpus_files(corpora, tmp_path):
+    with pytest.raises(FdsmError, match="never trained on"):
+        protocol.load_pool(corpora / "nwucla.npz")
+    (tmp_path / "junk.npz").write_bytes(b"not a zip")
+    with pytest.raises(FdsmError, match="junk.npz: not a corpus file"):
+        protocol.check_pool(tmp_path / "junk.npz")
+    with pytest.raises(FileNotFoundError, match="fdsm-prepare pool"):
+        protocol.check_pool(tmp_path / "absent.npz")
+    assert protocol.load_pool(corpora / "pool.npz").dataset == "pool"
+
+
+def test_heldout_test_keeps_only_heldout_sequences(corpora):
+    split = protocol.heldout_split()
+    test = protocol.heldout_test(protocol.load_pool(corpora / "pool.npz"), split)
+    assert test.names == [POOL_NAMES[c] for c in split.unseen]
+    assert len(test.sequences) == 2 * len(split.unseen)
+    assert sorted(test.labels.tolist()) == sorted(list(range(len(split.unseen))) * 2)
+
+
+def test_score_test_matches_a_direct_scorer_loop(checkpoint, corpora):
+    """The protocol's numbers equal argmin over errors computed one label and one noise at a time."""
+    ck = load_checkpoint(checkpoint)
+    text = FakeTextEncoder(ck.cfg.text_dim, ck.cfg.text_tokens)
+    test = protocol.nwucla_test(protocol.load_corpus(corpora / "nwucla.npz"))
+    cache: dict = {}
+    part = protocol.score_test(ck, text, test, [7, 8], cache)
+    feats = protocol.test_features_of(ck, test, cache)
+    assert len(cache) == 1 and feats.shape == (20, ck.cfg.feature_dim)
+    pooled, tokens, mask = (torch.from_numpy(a) for a in text.encode(test.names))
+    top1 = []
+    for seed in (7, 8):
+        cfg = ck.cfg.replace(noise_seed=seed)
+        scorer = Scorer(ck.denoiser, NoiseSchedule(cfg.timesteps, cfg.beta_start, cfg.beta_end), cfg)
+        with torch.no_grad():
+            err = np.stack([scorer.errors(torch.from_numpy(feats), scorer.prepare_labels(
+                pooled[k:k + 1], tokens[k:k + 1], mask[k:k + 1]))[:, 0].numpy() for k in range(10)], axis=1)
+        top1.append(100.0 * float((err.argmin(1) == test.labels).mean()))
+    assert part["top1"]["values"] == pytest.approx(top1, abs=1e-6)
+    assert part["top1"]["mean"] == pytest.approx(np.mean(top1)) and part["top1"]["std"] == pytest.approx(np.std(top1))
+    assert np.asarray(part["confusion"]).sum() == 2 * len(test.labels)
+    assert part["top3"]["mean"] >= part["top1"]["mean"] and part["chance"] == pytest.approx(10.0)
+
+
+def test_cli_prints_writes_json_and_pngs(checkpoint, corpora, tmp_path, fake_text, capsys):
+    code = protocol.main(["--protocol", "default", str(checkpoint), "--corpora", str(corpora), "--seeds", "1", "2",
+                          "--json", str(tmp_path / "r.json"), "--confusion", str(tmp_path / "cm.png")])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "NW-UCLA, 10 unseen classes, names only" in out and "pool held-out split, 6 unseen classes" in out
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["nwucla"]["seeds"] == [1, 2] and report["heldout"]["samples"] == 12
+    assert set(report["nwucla"]["per_class_top1"]) == set(NWUCLA_NAMES)
+    assert (tmp_path / "cm.png").stat().st_size > 0 and (tmp_path / "cm-heldout.png").stat().st_size > 0
+
+
+def test_cli_bad_input_is_one_line(checkpoint, tmp_path, capsys):
+    assert protocol.main([str(checkpoint), "--corpora", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("fdsm-eval --protocol default: error: missing corpus") and "\n" not in err
+
+
+def test_train_refuses_anything_but_the_pool(corpora, capsys):
+    assert protocol.train_main(["--preset", "tiny", "--corpus", str(corpora / "nwucla.npz"), "--stage", "encoder",
+                                "--out", str(corpora / "never")]) == 2
+    assert "never trained on" in capsys.readouterr().err
+    assert not (corpora / "never").exists()
+
+
+def _result(variant: str, seed: int, nw: float, held: float) -> dict:
+    return {"variant": variant, "seed": seed, "nwucla": {"top1": nw, "top3": nw + 20},
+            "heldout": {"top1": held, "top3": held + 10}}
+
+
+def test_ablation_table_says_when_the_full_model_leads_by_more_than_one_std():
+    results = {"full": [_result("full", s, v, 50) for s, v in zip((1, 2, 3), (40, 42, 44), strict=True)],
+               "no-tasl": [_result("no-tasl", s, v, 40) for s, v in zip((1, 2, 3), (30, 31, 32), strict=True)],
+               "no-sgsrm": [_result("no-sgsrm", s, v, 40) for s, v in zip((1, 2, 3), (40, 41, 42), strict=True)]}
+    summary = ablation.summarize(results)
+    assert summary["full"]["nwucla.top1"]["mean"] == pytest.approx(42.0)
+    assert summary["full"]["nwucla.top1"]["std"] == pytest.approx(np.std([40, 42, 44]))
+    text = ablation.table(summary, "test budget")
+    rows = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]]
+            for line in text.splitlines() if line.startswith("| ")}
+    assert rows["without TASL"][4:] == ["+11.0*", "+10.0*"]
+    assert rows["without SG-SRM"][4:] == ["+1.0", "+10.0*"]  # +1.0 < std 1.63: no star
+    assert rows["full model (recipe settings)"] == ["42.0 +- 1.6", "62.0 +- 1.6", "50.0 +- 0.0", "60.0 +- 0.0", "-",
+                                                    "-"]
+    assert "Budget: test budget. Each row: 3 training seeds" in text
+
+
+def test_ablation_reuses_finished_runs_and_refuses_a_base_without_encoder(tmp_path):
+    out = tmp_path / "full" / "1"
+    out.mkdir(parents=True)
+    done = _result("full", 1, 33.0, 44.0)
+    (out / "result.json").write_text(json.dumps(done))
+    variant = ablation.VARIANTS[0]
+    assert ablation.run_one(variant, 1, tmp_path / "nowhere", tmp_path, tmp_path, out, 10, [], {}) == done
+    with pytest.raises(FdsmError, match="no encoder/ folder"):
+        ablation.run_one(variant, 2, tmp_path / "nowhere", tmp_path, tmp_path, tmp_path / "full" / "2", 10, [], {})
+
+
+@pytest.mark.slow
+def test_train_is_deterministic_and_never_touches_heldout_classes(corpora, tmp_path, monkeypatch):
+    cfg = get_preset("tiny")
+    monkeypatch.setattr("fdsm.training.pipeline.get_text_encoder",
+                        lambda name: FakeTextEncoder(cfg.text_dim, cfg.text_tokens, "minilm"))
+    def train(out):
+        return protocol.train_main(["--preset", "tiny", "--corpus", str(corpora / "pool.npz"), "--out", str(out),
+                                    "run.device=cpu", "data.val_classes=0", "encoder.iterations=2",
+                                    "encoder.batch_size=4", "features.windows=1", "diffusion.iterations=2",
+                                    "diffusion.batch_size=8", "diffusion.rich=kinematics", "diffusion.sparse=name"])
+
+    out, again = tmp_path / "run", tmp_path / "again"
+    assert train(out) == 0 and train(again) == 0
+    weights = "checkpoint/model.safetensors"
+    assert (out / weights).read_bytes() == (again / weights).read_bytes()  # deterministic for a seed
+    ck = load_checkpoint(out / "checkpoint")
+    split = protocol.heldout_split()
+    assert ck.meta["split"] == protocol.SPLIT_NAME and ck.meta["text_level"] == "name"
+    assert set(ck.meta["training"]["train_classes"]).isdisjoint(split.unseen)
+    assert json.loads((out / "train_config.json").read_text())["run"]["split"] == protocol.SPLIT_NAME
+
+
+def test_ship_installs_weights_onnx_and_a_card_with_the_licence(checkpoint, corpora, tmp_path, fake_text):
+    report_file = tmp_path / "report.json"
+    assert protocol.main([str(checkpoint), "--corpora", str(corpora), "--seeds", "3", "--json", str(report_file)]) == 0
+    target = tmp_path / "assets" / "default"
+    target.mkdir(parents=True)
+    (target / "stale.txt").write_text("replaced as a whole")
+    protocol.ship(checkpoint, report_file, target, "2 steps on a test machine")
+    assert sorted(p.name for p in target.iterdir()) == ["config.json", "model.onnx", "model.safetensors",
+                                                        "model_card.md"]
+    assert not list(tmp_path.joinpath("assets").glob(".default*"))  # staging and old copies are gone
+    card = (target / "model_card.md").read_text()
+    for needle in ("CC BY-NC 4.0", "no commercial use", "research use only", "arXiv:2306.08861",
+                   "obtained from HDM05", "NSF EIA-0196217", "Yun", "Cross-view Action Modeling",
+                   "fdsm-prepare pool", "2 steps on a test machine", *protocol.HELDOUT):
+        assert needle in card
+    report = json.loads(report_file.read_text())
+    assert f"{report['nwucla']['top1']['mean']:.1f} +- " in card
+    from fdsm.runtime import OnnxSession
+
+    OnnxSession(target / "model.onnx")  # loads
+
+
+def test_registered_default_pool_split_equals_the_protocol_held_out_names():
+    from fdsm.splits import get_split
+
+    registered = get_split("default-pool")
+    assert registered.unseen == protocol.heldout_split().unseen
+    assert registered.num_classes == protocol.heldout_split().num_classes
