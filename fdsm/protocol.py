@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from fdsm.assets import asset_path
-from fdsm.data.corpus import Corpus, load_corpus
+from fdsm.data.corpus import Corpus, corpus_meta, load_corpus
 from fdsm.errors import FdsmError
 from fdsm.splits import Split
 
@@ -68,14 +68,7 @@ def heldout_split(bank: str = POOL_BANK) -> Split:
 
 def check_pool(path: str | Path) -> None:
     """Refuse any corpus file but the pool (`fdsm-prepare pool`), NW-UCLA above all; reads only its header."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no such corpus file: {path} (build it with fdsm-prepare pool)")
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            dataset = json.loads(str(z["meta"]))["dataset"]
-    except (OSError, ValueError, KeyError) as exc:
-        raise FdsmError(f"{path}: not a corpus file ({exc})") from exc
+    dataset = corpus_meta(path)["dataset"]
     if dataset != POOL_BANK:
         hint = "; NW-UCLA is the zero-shot test set and is never trained on" if dataset == TEST_DATASET else ""
         raise FdsmError(f"{path}: expected the training pool (fdsm-prepare pool), got the {dataset!r} corpus" + hint)

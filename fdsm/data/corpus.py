@@ -83,17 +83,27 @@ def save_corpus(path: str | Path, corpus: Corpus) -> Path:
     return path
 
 
-def load_corpus(path: str | Path) -> Corpus:
-    """Read a corpus file written by `save_corpus`."""
-    path = Path(path)
+def _read_arrays(path: Path, keys: tuple[str, ...] | None = None) -> tuple[dict[str, np.ndarray], dict]:
+    """The arrays of a corpus file (all, or only `keys`) and its parsed meta; one-line errors otherwise."""
     if not path.is_file():
         raise FileNotFoundError(f"no such corpus file: {path} (build it with fdsm-prepare)")
     try:
         with np.load(path, allow_pickle=False) as z:
-            data = {k: z[k] for k in z.files}
-        meta = json.loads(str(data["meta"]))
+            data = {k: z[k] for k in (keys or z.files)}
+        return data, json.loads(str(data["meta"]))
     except (OSError, ValueError, KeyError) as exc:
         raise FdsmError(f"{path}: not a corpus file ({exc})") from exc
+
+
+def corpus_meta(path: str | Path) -> dict:
+    """A corpus file's meta (dataset, prompt bank, fps, info) without loading its skeletons."""
+    return _read_arrays(Path(path), ("meta",))[1]
+
+
+def load_corpus(path: str | Path) -> Corpus:
+    """Read a corpus file written by `save_corpus`."""
+    path = Path(path)
+    data, meta = _read_arrays(path)
     off = data["offsets"]
     skel = data["skeleton"].astype(np.float32)
     seqs = [

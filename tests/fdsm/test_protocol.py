@@ -87,7 +87,7 @@ def test_load_pool_refuses_nwucla_and_non_corpus_files(corpora, tmp_path):
     (tmp_path / "junk.npz").write_bytes(b"not a zip")
     with pytest.raises(FdsmError, match="junk.npz: not a corpus file"):
         protocol.check_pool(tmp_path / "junk.npz")
-    with pytest.raises(FileNotFoundError, match="fdsm-prepare pool"):
+    with pytest.raises(FileNotFoundError, match="build it with fdsm-prepare"):
         protocol.check_pool(tmp_path / "absent.npz")
     assert protocol.load_pool(corpora / "pool.npz").dataset == "pool"
 
