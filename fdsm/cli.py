@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Callable, Sequence
 
@@ -22,10 +21,3 @@ def run_cli(prog: str, body: Callable[[Sequence[str] | None], int | None], argv:
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130
 
-
-def not_implemented(prog: str, description: str, argv: Sequence[str] | None) -> int:
-    """Placeholder entry point for a command whose issue has not landed: --help works, running exits 2."""
-    parser = argparse.ArgumentParser(prog=prog, description=description)
-    parser.parse_known_args(argv)
-    print(f"{prog}: error: not implemented yet", file=sys.stderr)
-    return 2
