@@ -69,7 +69,7 @@ def _link_shared(base: Path, out: Path) -> None:
 def run_one(variant: Variant, seed: int, base: Path, pool: Path, nwucla: Path, out: Path, iterations: int,
             extra: Sequence[str], cache: dict) -> dict[str, Any]:
     """Train one (variant, seed) for `iterations` diffusion steps and score it; cached in result.json."""
-    from fdsm.training.atomic import atomic_write
+    from fdsm.atomic import atomic_write
 
     result_file = out / "result.json"
     if result_file.is_file():
@@ -139,7 +139,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    from fdsm.training.atomic import atomic_write
+    from fdsm.atomic import atomic_write
 
     args = _parser().parse_args(argv)
     if args.iterations < 1:

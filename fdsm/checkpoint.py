@@ -7,8 +7,6 @@ code, the normalization or the text encoder raises CheckpointError with a one-li
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +15,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from fdsm.atomic import atomic_write, atomic_write_bytes
 from fdsm.denoiser import Denoiser
 from fdsm.errors import CheckpointError, FdsmError
 from fdsm.presets import ModelConfig
@@ -42,19 +41,6 @@ class Checkpoint:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write via a temp file in the same folder + os.replace, so a crash never leaves a half file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def save_checkpoint(directory: str | Path, cfg: ModelConfig, modules: dict[str, torch.nn.Module],
                     meta: dict[str, Any]) -> Path:
     """Write weights and config.json atomically.
@@ -77,14 +63,7 @@ def save_checkpoint(directory: str | Path, cfg: ModelConfig, modules: dict[str, 
                for k, v in mod.state_dict().items()}
     config = {"format_version": FORMAT_VERSION, "model": cfg.to_dict(), "text_encoder": text_encoder,
               "text_dim": int(text_dim), "normalization_version": NORMALIZATION_VERSION, **meta}
-    directory.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{WEIGHTS}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        save_file(tensors, tmp, metadata={"format": "pt"})
-        os.replace(tmp, directory / WEIGHTS)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    atomic_write(directory / WEIGHTS, lambda tmp: save_file(tensors, tmp, metadata={"format": "pt"}))
     atomic_write_bytes(directory / CONFIG, (json.dumps(config, indent=2, sort_keys=True) + "\n").encode())
     return directory
 

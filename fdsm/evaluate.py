@@ -64,10 +64,10 @@ def _test_set(args: argparse.Namespace, ckpt: Any, split: Any) -> Any:
 
 def _evaluate(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
+    from fdsm.atomic import atomic_write
     from fdsm.checkpoint import load_checkpoint
     from fdsm.splits import DATASETS, get_split
     from fdsm.text.encoder import get_text_encoder
-    from fdsm.training.atomic import atomic_write
     from fdsm.training.evaluation import evaluate_one, summarize, total_confusion
     from fdsm.training.metrics import per_class_table, save_confusion_png
     from fdsm.training.texts import encode_bank
@@ -111,7 +111,7 @@ def _report(argv: Sequence[str] | None) -> int:
     parser.add_argument("runs_dir", type=Path)
     parser.add_argument("--out", type=Path, help="write the table here (default: stdout)")
     args = parser.parse_args(argv)
-    from fdsm.training.atomic import atomic_write
+    from fdsm.atomic import atomic_write
     from fdsm.training.report import results_table
 
     table = results_table(args.runs_dir)

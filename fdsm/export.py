@@ -18,7 +18,8 @@ import torch
 from torch import nn
 
 from fdsm.assets import sha256_file
-from fdsm.checkpoint import WEIGHTS, Checkpoint, atomic_write_bytes, load_checkpoint
+from fdsm.atomic import atomic_write_bytes
+from fdsm.checkpoint import WEIGHTS, Checkpoint, load_checkpoint
 from fdsm.cli import run_cli
 from fdsm.denoiser import TextCache
 from fdsm.diffusion import NoiseSchedule

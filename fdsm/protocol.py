@@ -322,9 +322,9 @@ def ship(checkpoint_dir: Path, report_file: Path, target: Path, train_note: str)
     """Copy a trained checkpoint to `target` with its ONNX export and model card (swapped in at the end)."""
     import shutil
 
+    from fdsm.atomic import atomic_write
     from fdsm.checkpoint import CONFIG, WEIGHTS
     from fdsm.export import export_checkpoint
-    from fdsm.training.atomic import atomic_write
 
     report = json.loads(Path(report_file).read_text(encoding="utf-8"))
     staging = target.with_name(f".{target.name}.staging")
@@ -364,7 +364,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    from fdsm.training.atomic import atomic_write
+    from fdsm.atomic import atomic_write
     from fdsm.training.metrics import save_confusion_png
 
     args = _parser().parse_args(argv)

@@ -82,8 +82,8 @@ def run_training(argv: Sequence[str] | None) -> int:
     if not cfg["run"]["split"]:
         raise FdsmError("no split given: pass --split NAME (e.g. ntu60-55-5) or run.split in --config")
 
+    from fdsm.atomic import atomic_write
     from fdsm.splits import DATASETS, get_split
-    from fdsm.training.atomic import atomic_write
     from fdsm.training.loop import setup_distributed
     from fdsm.training.pipeline import Run
 

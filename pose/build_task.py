@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import argparse
 import gc
-import os
 import sys
-import tempfile
 import types
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from fdsm.assets import sha256_file
+from fdsm.atomic import atomic_write
 from fdsm.cli import run_cli
 from fdsm.errors import AssetError
 
@@ -70,20 +69,14 @@ def build_task(wheel: Path, out: Path) -> str:
             models = {member: src.read(member) for _, member, _, _ in PARTS}
     except (zipfile.BadZipFile, KeyError, OSError) as exc:
         raise AssetError(f"{wheel}: not a mediapipe 0.10.21 wheel with the BlazePose tflite files ({exc})") from None
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, suffix=".task.tmp")
-    os.close(fd)
-    try:
+
+    def write(tmp: Path) -> None:
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as dst:
             for name, member, mean, std in PARTS:
                 data = with_normalization(models[member], Path(name).stem, mean, std)
                 dst.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return sha256_file(out)
+
+    return sha256_file(atomic_write(out, write))
 
 
 def _main(argv: Sequence[str] | None) -> int:

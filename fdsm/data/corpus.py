@@ -14,8 +14,6 @@ Layout inside the archive (all arrays, so loading never unpickles):
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +21,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from fdsm.atomic import atomic_write
 from fdsm.data import Sequence
 from fdsm.errors import DataFormatError, FdsmError
 from fdsm.skeleton import DEFAULT_FPS, resample_fps
@@ -72,15 +71,12 @@ def save_corpus(path: str | Path, corpus: Corpus) -> Path:
     }
     if corpus.texts is not None:
         arrays["texts"] = np.array(corpus.texts, dtype=str).reshape(len(corpus), 3)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp.npz")
-    os.close(fd)
-    try:
-        np.savez_compressed(tmp, **arrays)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as f:  # a file object: numpy must not append ".npz" to a suffix-less --out
+            np.savez_compressed(f, **arrays)
+
+    return atomic_write(path, write)
 
 
 def _read_arrays(path: Path, keys: tuple[str, ...] | None = None) -> tuple[dict[str, np.ndarray], dict]:

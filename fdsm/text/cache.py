@@ -11,12 +11,13 @@ import hashlib
 import logging
 import os
 import re
-import tempfile
 from collections import OrderedDict
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+
+from fdsm.atomic import atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -108,14 +109,8 @@ class TextCache:
         if path is None:
             return
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    np.savez(f, text=np.array(text), pooled=item.pooled, tokens=item.tokens, mask=item.mask)
-                os.replace(tmp, path)
-            finally:
-                Path(tmp).unlink(missing_ok=True)
+            atomic_write(path, lambda tmp: np.savez(tmp, text=np.array(text), pooled=item.pooled,
+                                                    tokens=item.tokens, mask=item.mask))
         except OSError as exc:
             log.warning("text cache: cannot write %s (%s); continuing with the memory cache only", path, exc)
             self.folder = None

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from fdsm.atomic import atomic_write
 from fdsm.checkpoint import save_checkpoint
 from fdsm.curriculum import Curriculum
 from fdsm.data.features import FeatureSet
@@ -26,7 +27,6 @@ from fdsm.losses import LossConfig, fdsm_losses
 from fdsm.presets import ModelConfig
 from fdsm.scorer import calibrate_temperature
 from fdsm.skeleton_encoder import SkeletonEncoder
-from fdsm.training.atomic import atomic_write
 from fdsm.training.loop import DistInfo, LoopSettings, TrainLoop
 from fdsm.training.metrics import topk_accuracy
 from fdsm.training.parts import ClassParts

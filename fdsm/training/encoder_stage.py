@@ -15,11 +15,11 @@ import torch
 import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 
+from fdsm.atomic import atomic_write
 from fdsm.data.corpus import Corpus
 from fdsm.errors import FdsmError
 from fdsm.presets import ModelConfig
 from fdsm.skeleton_encoder import SkeletonEncoder
-from fdsm.training.atomic import atomic_write
 from fdsm.training.loop import DistInfo, LoopSettings, TrainLoop
 from fdsm.training.parts import ClassParts, held_out, sequence_names
 from fdsm.training.windows import centre_window, find_augment, window_batch

@@ -13,12 +13,12 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from fdsm.atomic import save_npy
 from fdsm.data import Sequence
 from fdsm.data.corpus import Corpus
 from fdsm.data.features import PARTS, FeatureSet
 from fdsm.presets import ModelConfig
 from fdsm.skeleton_encoder import SkeletonEncoder
-from fdsm.training.atomic import save_npy
 from fdsm.training.parts import ClassParts, held_out, sequence_names
 from fdsm.training.windows import Augment, centre_window, find_augment, random_window
 

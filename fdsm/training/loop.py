@@ -26,8 +26,8 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from fdsm.atomic import atomic_write
 from fdsm.errors import FdsmError
-from fdsm.training.atomic import atomic_write
 
 LossFn = Callable[[nn.Module, np.ndarray, int], tuple[torch.Tensor, dict[str, float]]]
 EvalFn = Callable[[], dict[str, float]]
