@@ -46,6 +46,8 @@ VARIANTS: tuple[Variant, ...] = (
     Variant("no-sgsrm", "without SG-SRM", ("model.sgsrm=false",)),
     Variant("no-tasl", "without TASL", ("diffusion.tasl=false",)),
     Variant("no-curriculum", "without the curriculum (names only)", ("diffusion.curriculum=false",)),
+    Variant("kinematics", "curriculum from kinematic descriptions (recipe: definitions)",
+            ("diffusion.rich=kinematics",)),
     Variant("triplet", "with the triplet loss", ("diffusion.triplet=true",)),
     Variant("joint-text", "joint text stream (recipe: cached)", ("model.text_stream=joint",)),
     Variant("no-synth", "without the synthetic data", (), nosynth=True),

@@ -43,6 +43,9 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "checkpoint_every": 500,
         "augment": True,  # fdsm.augment on training windows (when that module is installed)
         "label_smoothing": 0.1,
+        # True: the validation classes are among the encoder's classes (the denoiser alone is validated
+        # zero-shot). False: held out of the encoder too, so validation is zero-shot for the whole model.
+        "train_on_val": True,
     },
     "features": {
         "windows": 4,  # windows (each with its own augmentation) per training sequence

@@ -1,6 +1,8 @@
 """Stage 1: pre-train the skeleton encoder by cross-entropy on the SEEN classes of a corpus.
 
-It plays the part of the paper's per-split Shift-GCN: it never sees an unseen-class sequence. Model
+It plays the part of the paper's per-split Shift-GCN: it never sees an unseen-class sequence (nor,
+with `train_on_val = false`, a validation-class one, so that validation measures zero-shot transfer of
+the whole model, as the tests do). Model
 selection uses classification accuracy on the held-out share of seen-class sequences. The chosen
 weights go to `<out>/encoder/encoder.safetensors`; the feature stage and the final checkpoint read them.
 """
@@ -49,7 +51,7 @@ def train_encoder(corpus: Corpus, parts: ClassParts, model_cfg: ModelConfig, set
                   seed: int, seen_test_fraction: float, out: Path, resume: bool, dist: DistInfo) -> Path:
     """Train, select on held-out seen sequences, and write the encoder weights; returns their path."""
     labels = np.asarray(corpus.labels)
-    seen = list(parts.seen)
+    seen = list(parts.seen if settings["train_on_val"] else parts.train)
     position = {c: i for i, c in enumerate(seen)}
     test = held_out(sequence_names(corpus), seen_test_fraction)
     is_seen = np.isin(labels, seen)

@@ -12,6 +12,7 @@ from fdsm.assets import asset_path, sha256_file
 from fdsm.data import load_sequence
 from fdsm.data.sources import extract
 from fdsm.export import WEIGHTS_KEY
+from fdsm.presets import ModelConfig, get_preset
 from fdsm.runtime import OnnxSession
 from fdsm.skeleton import NORMALIZATION_VERSION, rotation_y
 from fdsm.text.prompts import load_bank
@@ -43,6 +44,12 @@ def test_files_size_and_recorded_training():
     assert "CC BY-NC 4.0" in card and "no commercial use" in card
     # The shipped graph was exported from these very weights, so loading never re-exports it.
     assert OnnxSession(DEFAULT / "model.onnx").metadata.get(WEIGHTS_KEY) == sha256_file(DEFAULT / "model.safetensors")
+
+
+def test_default_checkpoint_is_the_live_preset():
+    """What `fdsm-bench scorer` measures as `live` is what the app ships (all but the calibrated temperature)."""
+    shipped = ModelConfig.from_dict(json.loads((DEFAULT / "config.json").read_text())["model"])
+    assert shipped == get_preset("live", temperature=shipped.temperature)
 
 
 def _check(result, labels):

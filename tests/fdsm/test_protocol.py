@@ -232,3 +232,21 @@ def test_registered_default_pool_split_equals_the_protocol_held_out_names():
     registered = get_split("default-pool")
     assert registered.unseen == protocol.heldout_split().unseen
     assert registered.num_classes == protocol.heldout_split().num_classes
+
+
+@pytest.mark.parametrize("train_on_val", [True, False])
+def test_encoder_learns_validation_classes_only_when_asked(corpora, tmp_path, monkeypatch, train_on_val):
+    """encoder.train_on_val=false keeps the validation classes out of the encoder: validation is then zero-shot."""
+    from fdsm.skeleton_encoder import SkeletonEncoder as Encoder
+    from fdsm.training.parts import class_parts
+
+    heads = []
+    real = Encoder.classifier
+    monkeypatch.setattr(Encoder, "classifier", lambda self, n, *a: heads.append(n) or real(self, n, *a))
+    code = protocol.train_main(["--preset", "tiny", "--corpus", str(corpora / "pool.npz"), "--out", str(tmp_path),
+                                "--stage", "encoder", "run.device=cpu", "data.val_classes=2", "encoder.iterations=1",
+                                "encoder.batch_size=4", f"encoder.train_on_val={str(train_on_val).lower()}"])
+    split = protocol.heldout_split()
+    parts = class_parts(split.num_classes, list(split.unseen), 2, 2025)
+    assert code == 0 and heads == [len(parts.seen) if train_on_val else len(parts.train)]
+    assert len(parts.seen) == len(parts.train) + 2
