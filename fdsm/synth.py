@@ -246,9 +246,70 @@ def jump(p: np.ndarray, k: float, a: Angles) -> Angles:
     return a
 
 
+def _hold(p: np.ndarray) -> np.ndarray:
+    """0..1, held at 1 for most of the cycle, back to 0: reach a pose, keep it, release it."""
+    return np.clip(1.6 * _ramp(p), 0, 1)
+
+
+def hold_pose(arms: dict[str, tuple], pitch: float = 0.0, head_pitch: float = 0.0) -> Callable[
+        [np.ndarray, float, Angles], Angles]:
+    """A motion that moves the named arms from rest to `arms[side]`, holds, and returns (torso, head follow)."""
+    def motion(p: np.ndarray, k: float, a: Angles) -> Angles:
+        c = _hold(p)
+        for side, end in arms.items():
+            a[f"{side}_arm"] = _arm(c, ARM_REST, end)
+        a["pitch"] = pitch * k * c
+        a["head_pitch"] = head_pitch * c
+        return a
+    return motion
+
+
+def brush_teeth(p: np.ndarray, k: float, a: Angles) -> Angles:
+    c = _hold(p)
+    scrub = 12 * k * np.sin(12 * p) * c  # the hand moves side to side at the mouth
+    a["right_arm"] = _arm(c, ARM_REST, (50, 140, 170, -90)) + np.stack([0 * c, scrub, 0 * c, 2 * scrub], -1)
+    return a
+
+
+def cheer(p: np.ndarray, k: float, a: Angles) -> Angles:
+    r = 135 + 35 * k * np.sin(p)
+    for name in ("left", "right"):
+        a[f"{name}_arm"] = np.stack([r, np.full_like(p, 25), r + 10, np.full_like(p, 25)], -1)
+    return a
+
+
+def lunge(p: np.ndarray, k: float, a: Angles) -> Angles:
+    c = _ramp(p) * k
+    a["right_leg"] = np.stack([85 * c, np.full_like(c, 3), 90 * c], -1)
+    a["left_leg"] = np.stack([-15 * c, np.full_like(c, 3), 85 * c], -1)
+    for name in ("left", "right"):
+        a[f"{name}_arm"] = _arm(c, ARM_REST, (40, -10, 50, 170))  # hands to the hips
+    a["pitch"] = 5 * c
+    return a
+
+
+def hop_one_leg(p: np.ndarray, k: float, a: Angles) -> Angles:
+    air = np.clip(np.sin(p), 0, None)
+    a["right_leg"] = np.tile((15.0, 5.0, 85.0), (len(p), 1))
+    a["left_leg"] = np.stack([25 * (1 - air), np.full_like(p, 3), 35 * (1 - air)], -1)
+    a["lift"] = 0.12 * k * air
+    for name in ("left", "right"):
+        a[f"{name}_arm"] = np.tile((30, 0, 40, 40), (len(p), 1)).astype(float)
+    return a
+
+
+def butt_kicks(p: np.ndarray, k: float, a: Angles) -> Angles:
+    for name, shift in (("left", 0.0), ("right", np.pi)):
+        e = np.clip(np.sin(p + shift), 0, None) * k
+        a[f"{name}_leg"] = np.stack([-5 * e, np.full_like(e, 3), 115 * e], -1)
+        swing = 30 * k * np.sin(p + shift + np.pi)
+        a[f"{name}_arm"] = np.stack([swing + 10, np.full_like(e, 90), swing + 70, np.full_like(e, 90)], -1)
+    a["lift"] = 0.04 * k * np.abs(np.sin(p))
+    return a
+
+
 def point(p: np.ndarray, k: float, a: Angles) -> Angles:
-    c = np.clip(1.6 * _ramp(p), 0, 1)
-    a["right_arm"] = _arm(c, ARM_REST, (88, 85, 90, 88))
+    a["right_arm"] = _arm(_hold(p), ARM_REST, (88, 85, 90, 88))
     return a
 
 
@@ -258,6 +319,16 @@ MOTIONS: tuple[tuple[Callable, float], ...] = (
     (raise_knee("left"), 0.6), (raise_knee("right"), 0.6), (nod, 1.2), (shake_head, 1.2), (wave("left"), 1.5),
     (wave("right"), 1.5), (punch, 1.0), (kick, 0.6), (bow, 0.4), (side_bend, 0.4), (march, 0.9), (stand, 0.3),
     (twist, 0.6), (jump, 0.9), (point, 0.4),
+    (hold_pose({"right": (60, 130, 160, -90)}, head_pitch=-12), 0.3),  # drink water
+    (hold_pose({"right": (100, 110, 110, -90)}), 0.2),  # make a phone call
+    (hold_pose({"left": (40, 80, 120, 150)}, head_pitch=22), 0.35),  # check the time on a watch
+    (hold_pose({"right": (140, 30, 80, 180)}), 0.35),  # salute
+    (hold_pose({"left": (40, 90, 130, 140), "right": (40, 90, 130, 140)}, head_pitch=10), 0.3),  # palms together
+    (hold_pose({"left": (40, 100, 100, 180), "right": (40, 100, 112, 180)}), 0.25),  # cross the arms
+    (hold_pose({"left": (40, -10, 50, 170), "right": (40, -10, 50, 170)}), 0.25),  # hands on the hips
+    (hold_pose({"right": (110, 100, 130, 90)}, head_pitch=-5), 0.3),  # take a selfie
+    (hold_pose({"right": (40, -60, 60, 170)}, pitch=18, head_pitch=8), 0.3),  # back pain
+    (brush_teeth, 0.25), (cheer, 1.2), (lunge, 0.4), (hop_one_leg, 1.5), (butt_kicks, 1.2),
 )  # fmt: skip
 
 

@@ -63,6 +63,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "rich": "definition",  # text level used early in the curriculum
         "sparse": "kinematics",  # text level used late in training and at test time
         "curriculum": True,  # False: always the sparse level
+        "synonyms": 0.0,  # probability that a name-level sample is one of the class's synonyms instead
         "tasl": True,
         "triplet": False,  # the released FDSM code trains without it
         "select": "best",  # which weights the final checkpoint holds: best (on validation) | last

@@ -30,7 +30,7 @@ from fdsm.skeleton_encoder import SkeletonEncoder
 from fdsm.training.loop import DistInfo, LoopSettings, TrainLoop
 from fdsm.training.metrics import topk_accuracy
 from fdsm.training.parts import ClassParts
-from fdsm.training.texts import LevelTexts
+from fdsm.training.texts import LevelTexts, NameVariants
 from fdsm.training.zeroshot import label_errors
 
 VAL_LIMIT = 2000  # validation features scored at each evaluation (a fixed, seeded subset)
@@ -48,8 +48,13 @@ def _validation(feats: FeatureSet, parts: ClassParts, seed: int) -> tuple[np.nda
 
 def train_diffusion(feats: FeatureSet, texts: LevelTexts, parts: ClassParts, model_cfg: ModelConfig,
                     settings: dict[str, Any], seed: int, out: Path, resume: bool, dist: DistInfo,
-                    encoder: SkeletonEncoder | None, meta: dict[str, Any]) -> Path:
-    """Train, select, calibrate and write the checkpoint folder `<out>/checkpoint`; returns its path."""
+                    encoder: SkeletonEncoder | None, meta: dict[str, Any],
+                    synonyms: NameVariants | None = None) -> Path:
+    """Train, select, calibrate and write the checkpoint folder `<out>/checkpoint`; returns its path.
+
+    With `synonyms` and `settings["synonyms"] = p`, a name-level training sample is one of its class's
+    synonyms with probability p: users type "drinking" or "take a sip", not only the bank's name.
+    """
     x_all, y_all = feats.train, feats.train_labels
     rows = np.flatnonzero(np.isin(y_all, parts.train))
     if len(rows) == 0:
@@ -70,10 +75,18 @@ def train_diffusion(feats: FeatureSet, texts: LevelTexts, parts: ClassParts, mod
     total, batch = settings["iterations"], settings["batch_size"]
     part = slice(dist.rank, None, dist.world)
 
-    def text_of(classes: torch.Tensor, rich: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        sparse_t, rich_t = levels[settings["sparse"]], levels[settings["rich"]]
-        return tuple(torch.where(rich.view(-1, *[1] * (s.dim() - 1)), r[classes], s[classes])
-                     for s, r in zip(sparse_t, rich_t, strict=True))
+    p_synonym = float(settings["synonyms"]) if synonyms is not None else 0.0
+    variants = synonyms.to(device) if p_synonym > 0 else None
+
+    def text_of(classes: torch.Tensor, rich: torch.Tensor, draws: torch.Tensor | None) -> tuple[torch.Tensor, ...]:
+        picked = [lv[classes] for lv in levels[settings["sparse"]]], [lv[classes] for lv in levels[settings["rich"]]]
+        if variants is not None and draws is not None:  # draws (B, 2): whether to swap, which synonym
+            is_name = torch.where(rich, settings["rich"] == "name", settings["sparse"] == "name")
+            swap = is_name & (draws[:, 0] < p_synonym) & (variants.count[classes] > 0)
+            for level in picked:
+                for i, syn in enumerate(variants.pick(classes, draws[:, 1])):
+                    level[i] = torch.where(swap.view(-1, *[1] * (syn.dim() - 1)), syn, level[i])
+        return tuple(torch.where(rich.view(-1, *[1] * (s.dim() - 1)), r, s) for s, r in zip(*picked, strict=True))
 
     def loss_fn(net: nn.Module, r: np.ndarray, step: int) -> tuple[torch.Tensor, dict[str, float]]:
         # Draw for the whole global batch, keep this rank's rows: the result does not depend on the world size.
@@ -81,12 +94,13 @@ def train_diffusion(feats: FeatureSet, texts: LevelTexts, parts: ClassParts, mod
         eps = torch.randn(batch, model_cfg.feature_dim)[part].to(device)
         rich = curriculum.choose_rich(step, total, batch)[part].to(device)
         neg = train_classes[torch.randint(0, len(parts.train), (batch,))[part].to(device)]
+        draws = torch.rand(batch, 2)[part].to(device) if variants is not None else None
         idx = torch.from_numpy(r).to(device)
         x0, y = x_train[idx], y_train[idx]
         x_t = schedule.add_noise(x0, eps, t)
-        pooled, tokens, mask = text_of(y, rich)
+        pooled, tokens, mask = text_of(y, rich, draws)
         if settings["triplet"]:
-            n_pooled, n_tokens, n_mask = text_of(neg, rich)
+            n_pooled, n_tokens, n_mask = text_of(neg, rich, draws)
             both = net(torch.cat([x_t, x_t]), torch.cat([t, t]), torch.cat([pooled, n_pooled]),
                        torch.cat([tokens, n_tokens]), torch.cat([mask, n_mask]))
             eps_pos, eps_neg = both.chunk(2)

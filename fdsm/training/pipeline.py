@@ -20,7 +20,7 @@ from fdsm.training.encoder_stage import WEIGHTS, load_encoder, train_encoder
 from fdsm.training.feature_stage import build_features
 from fdsm.training.loop import DistInfo
 from fdsm.training.parts import ClassParts, class_parts, load_corpora
-from fdsm.training.texts import encode_bank
+from fdsm.training.texts import encode_bank, encode_synonyms
 
 
 class Run:
@@ -91,6 +91,8 @@ class Run:
             raise FdsmError(f"the features are {self.feature_set.dim}-d but the model expects {cfg.feature_dim}-d")
         encoder = load_encoder(cfg, self.out / "encoder" / WEIGHTS) if from_corpus else None
         texts = encode_bank(self.text_encoder, self.bank, self.split.num_classes)
+        synonyms = (encode_synonyms(self.text_encoder, self.bank, self.split.num_classes)
+                    if self.cfg["diffusion"]["synonyms"] > 0 else None)
         meta = {"text_encoder": self.text_encoder.name, "text_dim": self.text_encoder.dim,
                 "text_level": self.cfg["diffusion"]["sparse"], "bank": self.bank, "split": self.split.name,
                 "class_names": texts.names, "seen_test_fraction": self.cfg["data"]["seen_test_fraction"],
@@ -99,4 +101,4 @@ class Run:
         from fdsm.training.diffusion_stage import train_diffusion
 
         return train_diffusion(self.feature_set, texts, self.parts, cfg, self.cfg["diffusion"], self.seed, self.out,
-                               self.resume, self.dist, encoder, meta)
+                               self.resume, self.dist, encoder, meta, synonyms)

@@ -30,6 +30,38 @@ class LevelTexts:
         return LevelTexts(self.names, self.pooled.to(device), self.tokens.to(device), self.mask.to(device))
 
 
+@dataclass
+class NameVariants:
+    """Each class's synonyms (other ways to type its name), encoded: pooled (C, V, D), tokens (C, V, L, D),
+    mask (C, V, L); `count` (C,) how many of the V slots are real (0 = the class has no synonym)."""
+
+    pooled: torch.Tensor
+    tokens: torch.Tensor
+    mask: torch.Tensor
+    count: torch.Tensor
+
+    def to(self, device: torch.device) -> NameVariants:
+        return NameVariants(self.pooled.to(device), self.tokens.to(device), self.mask.to(device), self.count.to(device))
+
+    def pick(self, classes: torch.Tensor, u: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """The synonym at fraction `u` in [0, 1) of each class's list (classes without one give slot 0)."""
+        slot = (u * self.count[classes]).long().clamp(max=self.pooled.shape[1] - 1)
+        return self.pooled[classes, slot], self.tokens[classes, slot], self.mask[classes, slot]
+
+
+def encode_synonyms(encoder: TextEncoder, bank: str, num_classes: int) -> NameVariants:
+    """The synonyms of the first `num_classes` classes of a prompt bank, encoded and padded to the longest list."""
+    classes = load_bank(bank)[:num_classes]
+    width = max([len(c.synonyms) for c in classes] + [1])
+    texts = [(list(c.synonyms) + [c.name] * width)[:width] for c in classes]  # padding slots are never picked
+    pooled, tokens, mask = encoder.encode([t for row in texts for t in row])
+    c = len(classes)
+    return NameVariants(torch.from_numpy(np.asarray(pooled)).reshape(c, width, -1),
+                        torch.from_numpy(np.asarray(tokens)).reshape(c, width, *np.asarray(tokens).shape[1:]),
+                        torch.from_numpy(np.asarray(mask)).reshape(c, width, -1),
+                        torch.tensor([len(x.synonyms) for x in classes]))
+
+
 def encode_bank(encoder: TextEncoder, bank: str, num_classes: int) -> LevelTexts:
     """The first `num_classes` classes of a prompt bank (name or .json path), encoded at every level."""
     classes = load_bank(bank)

@@ -13,6 +13,7 @@ from fdsm.data.builder import load_prompt_bank
 from fdsm.data.corpus import Corpus, load_corpus, save_corpus
 from fdsm.data.prepare import main as prepare
 from fdsm.errors import FdsmError
+from fdsm.synth import MOTIONS as synth_motions
 from fdsm.synth import build as build_synth
 from tests.conftest import standing_pose
 
@@ -25,6 +26,16 @@ def test_shipped_pool_bank_is_the_merge_of_the_training_banks():
     assert "pick up with one hand" not in names  # NW-UCLA is not in the pool
     every = {c["name"] for b in pool.POOL_BANKS for c in load_prompt_bank(b)}
     assert set(names) == every
+
+
+def _terms(bank: str) -> set[str]:
+    return {t.lower() for c in load_prompt_bank(bank) for t in [c["name"], *c.get("synonyms", [])]}
+
+
+def test_no_pool_class_is_an_nwucla_class_and_synth_shares_no_word_with_it():
+    nwucla = [c["name"] for c in load_prompt_bank("nwucla")]
+    assert not set(nwucla) & _terms("pool")  # protocol (a) tests 10 unseen classes
+    assert not _terms("nwucla") & _terms("synth")  # not even a synonym: the generator never targets the test
 
 
 def test_same_name_classes_merge():
@@ -47,7 +58,7 @@ def test_pool_merges_corpora_and_reports_missing_ones(tmp_path, capsys):
     assert "bandai.npz: not found; the bandai classes have no sequences" in err
     c = load_corpus(tmp_path / "pool.npz")
     assert c.bank == "pool" and c.classes == [x["name"] for x in load_prompt_bank("pool")]
-    assert len(c) == 3 + 20 and c.sequences[0].skeleton.shape[1] == 2
+    assert len(c) == 3 + len(synth_motions) and c.sequences[0].skeleton.shape[1] == 2
     sbu_names = [x["name"] for x in load_prompt_bank("sbu")]
     assert [c.classes[label] for label in c.labels[:3]] == sbu_names[:3]
     assert c.sequences[0].name == "sbu/s0" and c.sequences[1].subject == 3 * pool.SUBJECT_STRIDE + 1

@@ -66,3 +66,23 @@ def test_clap_brings_hands_together_and_jump_leaves_the_floor():
     jump = _perform("jump in place")
     base = jump[:, J["spine_base"], 1]
     assert base.max() - np.median(base) > 0.08
+
+
+@pytest.mark.parametrize(("name", "side"), [
+    ("drink water", "right"), ("make a phone call", "right"), ("salute", "right"), ("brush teeth", "right"),
+])  # fmt: skip
+def test_hand_to_head_classes_bring_the_named_hand_to_the_head(name, side):
+    other = "left" if side == "right" else "right"
+    for seed in range(3):
+        skel = _perform(name, seed)
+        near = np.linalg.norm(skel[:, J[f"{side}_wrist"]] - skel[:, J["head"]], axis=-1)
+        far = np.linalg.norm(skel[:, J[f"{other}_wrist"]] - skel[:, J["head"]], axis=-1)
+        assert near.min() < 0.22 < 0.5 < far.min()
+
+
+def test_lunge_lowers_the_hips_and_hop_lifts_one_foot():
+    lunge = _perform("lunge")
+    base = lunge[:, J["spine_base"], 1]
+    assert base.max() - base.min() > 0.15
+    hop = _perform("hop on one leg")
+    assert (hop[:, J["right_ankle"], 1] - hop[:, J["left_ankle"], 1]).min() > 0.1  # the right foot never lands

@@ -15,11 +15,14 @@ import json
 
 import numpy as np
 import pytest
+import torch
 
 from fdsm import evaluate, train
 from fdsm.data import Sequence
 from fdsm.data.corpus import Corpus, save_corpus
 from fdsm.splits import get_split
+from fdsm.training import pipeline
+from fdsm.training.texts import encode_synonyms
 from tests.conftest import standing_pose
 
 SPLIT = get_split("ntu60-55-5")
@@ -170,3 +173,33 @@ def test_corpus_route_runs_every_stage_and_evaluates(world, tmp_path):
     # A finished run is not silently overwritten; --resume on it is a no-op that rewrites the same checkpoint.
     assert train.main(argv) == 2
     assert train.main([*argv, "--resume"]) == 0
+
+
+def test_synonym_augmentation_is_seeded_and_swaps_only_names(world, tmp_path):
+    """diffusion.synonyms > 0 trains on the classes' synonyms too: deterministic, and a different model."""
+    base = json.loads(world["bank"].read_text())
+    for c in base["classes"]:
+        c["synonyms"] = [f"other {c['index']}", f"another {c['index']}"] if c["index"] % 2 == 0 else []
+    bank = tmp_path / "syn.json"
+    bank.write_text(json.dumps(base))
+    text = pipeline.get_text_encoder("x")  # the fixture's AttributeText
+    extra = np.random.default_rng(9).normal(size=(60, ATTRS))  # synonyms embed elsewhere than their names
+    for c in base["classes"]:
+        for s in c["synonyms"]:
+            text.bank[s] = len(text.attrs)
+            text.attrs = np.vstack([text.attrs, extra[c["index"]]])
+    variants = encode_synonyms(text, str(bank), 60)
+    assert variants.pooled.shape == (60, 2, DIM) and variants.count.tolist() == [2, 0] * 30
+    pooled, _, _ = variants.pick(torch.tensor([0, 0, 1]), torch.tensor([0.0, 0.99, 0.5]))
+    want = text.encode(["other 0", "another 0"])[0]
+    np.testing.assert_allclose(pooled[:2].numpy(), want, rtol=1e-6)
+
+    def run(name: str, p: float) -> bytes:
+        out = tmp_path / name
+        assert train.main(["--features", str(world["features"]), "--split", SPLIT.name, "--out", str(out),
+                           "--preset", "tiny", f"data.bank={bank}", "diffusion.iterations=4", f"diffusion.synonyms={p}",
+                           "diffusion.sparse=name", "diffusion.batch_size=16", "diffusion.eval_every=2",
+                           "diffusion.checkpoint_every=2"]) == 0
+        return (out / "checkpoint" / "model.safetensors").read_bytes()
+
+    assert run("a", 0.5) == run("b", 0.5) != run("c", 0.0)
