@@ -50,6 +50,8 @@ VARIANTS: tuple[Variant, ...] = (
             ("diffusion.rich=kinematics",)),
     Variant("triplet", "with the triplet loss", ("diffusion.triplet=true",)),
     Variant("joint-text", "joint text stream (recipe: cached)", ("model.text_stream=joint",)),
+    Variant("no-synonyms", "without synonym training (recipe: p = 0.5)", ("diffusion.synonyms=0",)),
+    Variant("no-ema", "without weight averaging (recipe: EMA 0.99)", ("diffusion.ema=0",)),
     Variant("no-synth", "without the synthetic data", (), nosynth=True),
 )
 

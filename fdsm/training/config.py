@@ -67,6 +67,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "tasl": True,
         "triplet": False,  # the released FDSM code trains without it
         "select": "best",  # which weights the final checkpoint holds: best (on validation) | last
+        "ema": 0.0,  # > 0: validate, select and ship a moving average of the denoiser weights (this decay)
     },
     "model": {},  # ModelConfig field overrides, checked against the preset
 }

@@ -111,7 +111,7 @@ def train_diffusion(feats: FeatureSet, texts: LevelTexts, parts: ClassParts, mod
 
     stage_dir = out / "diffusion"
     loop_settings = LoopSettings(total, batch, settings["lr"], settings["weight_decay"], settings["warmup"],
-                                 settings["checkpoint_every"], seed, settings["eval_every"])
+                                 settings["checkpoint_every"], seed, settings["eval_every"], settings["ema"])
     identity = {"stage": "diffusion", "settings": settings, "model": model_cfg.to_dict(), "seed": seed,
                 "rows": len(rows), "parts": [parts.train, parts.val, parts.unseen]}
     loop = TrainLoop(denoiser, loop_settings, len(rows), stage_dir / "state.pt", "diffusion", dist, identity)

@@ -107,6 +107,7 @@ class LoopSettings:
     checkpoint_every: int
     seed: int
     eval_every: int = 0  # 0 = evaluate only at the end
+    ema: float = 0.0  # > 0: evaluate, select and keep an exponential moving average of the weights (decay)
 
 
 class TrainLoop:
@@ -121,6 +122,8 @@ class TrainLoop:
                  dist: DistInfo, identity: dict[str, Any]) -> None:
         if settings.iterations < 1 or settings.batch_size < 1 or settings.checkpoint_every < 1:
             raise FdsmError("iterations, batch_size and checkpoint_every must be >= 1")
+        if not 0.0 <= settings.ema < 1.0:
+            raise FdsmError(f"ema must be in [0, 1), got {settings.ema}")
         if settings.batch_size % dist.world:
             raise FdsmError(f"batch_size {settings.batch_size} is not divisible by the {dist.world} processes")
         self.model = model.to(dist.device)
@@ -142,12 +145,13 @@ class TrainLoop:
         self.step = 0
         self.history: list[dict[str, float]] = []
         self.best: dict[str, float] | None = None
+        self.ema = {k: v.detach().clone() for k, v in self.model.state_dict().items()} if settings.ema > 0 else None
 
     # -- state ---------------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
         return {"step": self.step, "identity": self.identity, "model": self.model.state_dict(),
                 "optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict(),
-                "history": self.history, "best": self.best}
+                "history": self.history, "best": self.best, "ema": self.ema}
 
     def save_state(self) -> None:
         if self.dist.is_main:
@@ -167,6 +171,7 @@ class TrainLoop:
         self.step = int(state["step"])
         self.history = list(state["history"])
         self.best = state["best"]
+        self.ema = state.get("ema")
 
     # -- running -------------------------------------------------------------------------------------
     def train_step(self, loss_fn: LossFn, step: int) -> dict[str, float]:
@@ -180,9 +185,20 @@ class TrainLoop:
         loss.backward()
         self.optimizer.step()
         self.scheduler.step()
+        if self.ema is not None:
+            with torch.no_grad():
+                for k, v in self.model.state_dict().items():
+                    if v.is_floating_point():
+                        self.ema[k].lerp_(v, 1.0 - self.s.ema)
+                    else:
+                        self.ema[k].copy_(v)
         return {"loss": float(loss.detach()), **logs}
 
     def _evaluate(self, evaluate: EvalFn, select_key: str, on_best: Callable[[dict[str, float]], None]) -> None:
+        raw = None
+        if self.ema is not None:  # evaluate (and let on_best save) the averaged weights, then train on
+            raw = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+            self.model.load_state_dict(self.ema)
         self.model.eval()
         with torch.no_grad():
             metrics = {"step": float(self.step), **evaluate()}
@@ -192,6 +208,8 @@ class TrainLoop:
             self.best = metrics
             if self.dist.is_main:
                 on_best(metrics)
+        if raw is not None:
+            self.model.load_state_dict(raw)
 
     def run(self, loss_fn: LossFn, resume: bool, evaluate: EvalFn | None = None, select_key: str = "",
             on_best: Callable[[dict[str, float]], None] | None = None) -> None:
@@ -219,3 +237,5 @@ class TrainLoop:
             if done or self.step % self.s.checkpoint_every == 0:
                 self.save_state()
         bar.close()
+        if self.ema is not None:
+            self.model.load_state_dict(self.ema)

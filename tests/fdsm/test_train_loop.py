@@ -25,10 +25,10 @@ def loss_fn(net: nn.Module, rows: np.ndarray, step: int):
     return nn.functional.mse_loss(net(X[idx]) + noise, Y[idx]), {}
 
 
-def make_loop(path, iterations=30, every=5):
+def make_loop(path, iterations=30, every=5, ema=0.0):
     torch.manual_seed(3)
     model = nn.Sequential(nn.Linear(6, 16), nn.Dropout(0.2), nn.Linear(16, 1))
-    settings = LoopSettings(iterations, 8, 1e-2, 0.01, 3, every, seed=11, eval_every=every)
+    settings = LoopSettings(iterations, 8, 1e-2, 0.01, 3, every, seed=11, eval_every=every, ema=ema)
     return TrainLoop(model, settings, len(X), path, "test", CPU, {"what": "toy"})
 
 
@@ -104,3 +104,48 @@ def test_warmup_then_cosine():
     assert lrs[:4] == pytest.approx([0.25, 0.5, 0.75, 1.0])
     assert lrs[4] == pytest.approx(1.0) and lrs[9] == pytest.approx(0.5)
     assert lrs[13] == pytest.approx(0.5 * (1 + np.cos(np.pi * 0.9)))
+
+
+def test_ema_keeps_the_moving_average_of_the_raw_weights_and_resumes_exactly(tmp_path, monkeypatch):
+    raw = make_loop(tmp_path / "raw" / "state.pt")
+    average = {k: v.clone() for k, v in raw.model.state_dict().items()}
+    original = TrainLoop.train_step
+
+    def tracked(self, fn, step):
+        logs = original(self, fn, step)
+        if self is raw:
+            for k, v in self.model.state_dict().items():
+                average[k].lerp_(v, 0.1)
+        return logs
+
+    monkeypatch.setattr(TrainLoop, "train_step", tracked)
+    raw.run(loss_fn, resume=False, evaluate=evaluate_on(raw), select_key="score", on_best=lambda m: None)
+    monkeypatch.setattr(TrainLoop, "train_step", original)
+
+    seen = []
+    ema = make_loop(tmp_path / "ema" / "state.pt", ema=0.9)
+    ema.run(loss_fn, resume=False, evaluate=evaluate_on(ema), select_key="score", on_best=seen.append)
+    for k, v in ema.model.state_dict().items():  # the training trajectory is the raw one; the result averages it
+        torch.testing.assert_close(v, average[k])
+    assert ema.history != raw.history and seen  # validation scored the averaged weights
+
+    def dies_at_12(self, fn, step):
+        if step == 12:
+            raise Killed
+        return original(self, fn, step)
+
+    killed = make_loop(tmp_path / "killed" / "state.pt", ema=0.9)
+    monkeypatch.setattr(TrainLoop, "train_step", dies_at_12)
+    with pytest.raises(Killed):
+        killed.run(loss_fn, resume=False, evaluate=evaluate_on(killed), select_key="score", on_best=lambda m: None)
+    monkeypatch.setattr(TrainLoop, "train_step", original)
+    resumed = make_loop(tmp_path / "killed" / "state.pt", ema=0.9)
+    resumed.run(loss_fn, resume=True, evaluate=evaluate_on(resumed), select_key="score", on_best=lambda m: None)
+    for k, v in resumed.model.state_dict().items():
+        torch.testing.assert_close(v, ema.model.state_dict()[k], rtol=0, atol=0)
+    assert resumed.history == ema.history
+
+
+def test_ema_decay_must_be_below_one(tmp_path):
+    with pytest.raises(FdsmError, match="ema"):
+        make_loop(tmp_path / "state.pt", ema=1.0)
