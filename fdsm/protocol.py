@@ -315,8 +315,8 @@ def model_card(config: dict[str, Any], report: dict[str, Any], weights_bytes: in
             weak = [name for name, acc in p["per_class_top1"].items() if acc < p["chance"]]
             lines.append(f"- {p['title']}: top-1 is {verdict}; {len(weak)} of {len(p['classes'])} classes are "
                          f"recognized less often than chance" + (f" ({', '.join(weak)})." if weak else "."))
-    lines += ["- Most validation classes have a close relative among the training classes (the left-side twin "
-              "of a right-side action, a variant of a trained movement); most test actions have none. "
+    lines += ["- Validation classes are drawn from the pool and usually have a related training class (a hop on "
+              "one leg beside a hop on both, jogging beside running); most test actions have none. "
               "Transfer to actions unlike anything in the training pool is the weak point (docs/default-model.md).",
               "- Single-window scoring; the app smooths over time.",
               "", "## How to reproduce", "", "```", RECIPE_COMMANDS.strip(), "```"]

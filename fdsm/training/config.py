@@ -64,6 +64,9 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "sparse": "kinematics",  # text level used late in training and at test time
         "curriculum": True,  # False: always the sparse level
         "synonyms": 0.0,  # probability that a name-level sample is one of the class's synonyms instead
+        # probability that a rich-level sample of a sequence with its own texts (the corpus's per-sequence
+        # levels, e.g. Bandai's content x style sentences) uses the sequence's text instead of its class's
+        "sequence_texts": 0.0,
         "tasl": True,
         "triplet": False,  # the released FDSM code trains without it
         "select": "best",  # which weights the final checkpoint holds: best (on validation) | last

@@ -30,7 +30,7 @@ from fdsm.skeleton_encoder import SkeletonEncoder
 from fdsm.training.loop import DistInfo, LoopSettings, TrainLoop
 from fdsm.training.metrics import topk_accuracy
 from fdsm.training.parts import ClassParts
-from fdsm.training.texts import LevelTexts, NameVariants
+from fdsm.training.texts import LevelTexts, NameVariants, RowTexts
 from fdsm.training.zeroshot import label_errors
 
 VAL_LIMIT = 2000  # validation features scored at each evaluation (a fixed, seeded subset)
@@ -49,11 +49,13 @@ def _validation(feats: FeatureSet, parts: ClassParts, seed: int) -> tuple[np.nda
 def train_diffusion(feats: FeatureSet, texts: LevelTexts, parts: ClassParts, model_cfg: ModelConfig,
                     settings: dict[str, Any], seed: int, out: Path, resume: bool, dist: DistInfo,
                     encoder: SkeletonEncoder | None, meta: dict[str, Any],
-                    synonyms: NameVariants | None = None) -> Path:
+                    synonyms: NameVariants | None = None, own: RowTexts | None = None) -> Path:
     """Train, select, calibrate and write the checkpoint folder `<out>/checkpoint`; returns its path.
 
     With `synonyms` and `settings["synonyms"] = p`, a name-level training sample is one of its class's
-    synonyms with probability p: users type "drinking" or "take a sip", not only the bank's name.
+    synonyms with probability p: users type "drinking" or "take a sip", not only the bank's name. With
+    `own` (per training feature row) and `settings["sequence_texts"] = q`, a rich-level sample of a
+    sequence that has its own text uses it with probability q (compositional texts: content x style).
     """
     x_all, y_all = feats.train, feats.train_labels
     rows = np.flatnonzero(np.isin(y_all, parts.train))
@@ -75,6 +77,9 @@ def train_diffusion(feats: FeatureSet, texts: LevelTexts, parts: ClassParts, mod
     total, batch = settings["iterations"], settings["batch_size"]
     part = slice(dist.rank, None, dist.world)
 
+    p_own = float(settings["sequence_texts"]) if own is not None and len(own.pooled) else 0.0
+    own_texts = own.to(device) if p_own > 0 else None
+    own_index = own_texts.index[torch.from_numpy(rows).to(device)] if own_texts is not None else None
     p_synonym = float(settings["synonyms"]) if synonyms is not None else 0.0
     variants = synonyms.to(device) if p_synonym > 0 else None
 
@@ -95,10 +100,17 @@ def train_diffusion(feats: FeatureSet, texts: LevelTexts, parts: ClassParts, mod
         rich = curriculum.choose_rich(step, total, batch)[part].to(device)
         neg = train_classes[torch.randint(0, len(parts.train), (batch,))[part].to(device)]
         draws = torch.rand(batch, 2)[part].to(device) if variants is not None else None
+        own_draws = torch.rand(batch)[part].to(device) if own_index is not None else None
         idx = torch.from_numpy(r).to(device)
         x0, y = x_train[idx], y_train[idx]
         x_t = schedule.add_noise(x0, eps, t)
         pooled, tokens, mask = text_of(y, rich, draws)
+        if own_index is not None:
+            k = own_index[idx]
+            use = rich & (k >= 0) & (own_draws < p_own)
+            mine = (own_texts.pooled, own_texts.tokens, own_texts.mask)
+            pooled, tokens, mask = (torch.where(use.view(-1, *[1] * (a.dim() - 1)), m[k.clamp(min=0)], a)
+                                    for a, m in zip((pooled, tokens, mask), mine, strict=True))
         if settings["triplet"]:
             n_pooled, n_tokens, n_mask = text_of(neg, rich, draws)
             both = net(torch.cat([x_t, x_t]), torch.cat([t, t]), torch.cat([pooled, n_pooled]),

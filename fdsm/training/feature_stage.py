@@ -68,13 +68,20 @@ def save_features(folder: Path, fs: FeatureSet) -> Path:
     return folder
 
 
+def train_sequence_rows(corpus: Corpus, parts: ClassParts, seen_test_fraction: float) -> np.ndarray:
+    """Corpus rows whose windows make up `train.npy`, in order (each row gives `windows` consecutive features)."""
+    labels = np.asarray(corpus.labels)
+    return np.setdiff1d(np.flatnonzero(np.isin(labels, parts.seen)),
+                        test_parts(corpus, parts, seen_test_fraction)["seen"])
+
+
 def build_features(corpus: Corpus, parts: ClassParts, cfg: ModelConfig, encoder: SkeletonEncoder,
                    windows: int, batch: int, seed: int, seen_test_fraction: float, augment: bool,
                    folder: Path) -> FeatureSet:
     """Compute and write the feature folder for a corpus."""
     labels = np.asarray(corpus.labels)
     tests = test_parts(corpus, parts, seen_test_fraction)
-    train_rows = np.setdiff1d(np.flatnonzero(np.isin(labels, parts.seen)), tests["seen"])
+    train_rows = train_sequence_rows(corpus, parts, seen_test_fraction)
     aug: Augment | None = find_augment() if augment else None
 
     def train_windows() -> Iterator[np.ndarray]:

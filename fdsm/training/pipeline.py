@@ -10,6 +10,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from fdsm.data.corpus import Corpus
 from fdsm.data.features import FeatureSet, load_features
 from fdsm.errors import FdsmError
@@ -17,10 +19,10 @@ from fdsm.presets import ModelConfig, get_preset
 from fdsm.splits import Split
 from fdsm.text.encoder import TextEncoder, get_text_encoder
 from fdsm.training.encoder_stage import WEIGHTS, load_encoder, train_encoder
-from fdsm.training.feature_stage import build_features
+from fdsm.training.feature_stage import build_features, train_sequence_rows
 from fdsm.training.loop import DistInfo
 from fdsm.training.parts import ClassParts, class_parts, load_corpora
-from fdsm.training.texts import encode_bank, encode_synonyms
+from fdsm.training.texts import RowTexts, encode_bank, encode_row_texts, encode_synonyms
 
 
 class Run:
@@ -84,6 +86,21 @@ class Run:
 
             torch.distributed.barrier()
 
+    def sequence_texts(self) -> RowTexts | None:
+        """Each training feature's own sequence text at the curriculum's rich level (None: the corpus has none)."""
+        from fdsm.text.prompts import LEVELS
+
+        corpus = self.corpus
+        if corpus.texts is None:
+            return None
+        rows = np.repeat(train_sequence_rows(corpus, self.parts, self.cfg["data"]["seen_test_fraction"]),
+                         self.cfg["features"]["windows"])
+        if len(rows) != len(self.feature_set.train):
+            raise FdsmError(f"{len(self.feature_set.train)} training features do not match the corpus's "
+                            f"{len(rows)} training windows: rebuild the features (--stage features)")
+        level = LEVELS.index(self.cfg["diffusion"]["rich"])
+        return encode_row_texts(self.text_encoder, [corpus.texts[r][level] for r in rows])
+
     def diffusion(self) -> Path:
         from_corpus = bool(self.cfg["data"]["corpus"])
         cfg = self.model_config(None if from_corpus else self.feature_set.dim)
@@ -93,6 +110,7 @@ class Run:
         texts = encode_bank(self.text_encoder, self.bank, self.split.num_classes)
         synonyms = (encode_synonyms(self.text_encoder, self.bank, self.split.num_classes)
                     if self.cfg["diffusion"]["synonyms"] > 0 else None)
+        own = self.sequence_texts() if from_corpus and self.cfg["diffusion"]["sequence_texts"] > 0 else None
         meta = {"text_encoder": self.text_encoder.name, "text_dim": self.text_encoder.dim,
                 "text_level": self.cfg["diffusion"]["sparse"], "bank": self.bank, "split": self.split.name,
                 "class_names": texts.names, "seen_test_fraction": self.cfg["data"]["seen_test_fraction"],
@@ -101,4 +119,4 @@ class Run:
         from fdsm.training.diffusion_stage import train_diffusion
 
         return train_diffusion(self.feature_set, texts, self.parts, cfg, self.cfg["diffusion"], self.seed, self.out,
-                               self.resume, self.dist, encoder, meta, synonyms)
+                               self.resume, self.dist, encoder, meta, synonyms, own)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
+from typing import Self
 
 import numpy as np
 import torch
@@ -12,8 +13,17 @@ from fdsm.text.encoder import TextEncoder
 from fdsm.text.prompts import LEVELS, load_bank
 
 
+class OnDevice:
+    """`to(device)` for a dataclass holding tensors: a copy with every tensor field moved, the rest kept."""
+
+    def to(self, device: torch.device) -> Self:
+        moved = {f.name: getattr(self, f.name).to(device) for f in fields(self)
+                 if isinstance(getattr(self, f.name), torch.Tensor)}
+        return replace(self, **moved)
+
+
 @dataclass
-class LevelTexts:
+class LevelTexts(OnDevice):
     """Encoded texts of every class at every level: pooled (3, C, D), tokens (3, C, L, D), mask (3, C, L)."""
 
     names: list[str]
@@ -26,12 +36,10 @@ class LevelTexts:
         i, idx = LEVELS.index(level), torch.as_tensor(list(classes), dtype=torch.long)
         return self.pooled[i, idx], self.tokens[i, idx], self.mask[i, idx]
 
-    def to(self, device: torch.device) -> LevelTexts:
-        return LevelTexts(self.names, self.pooled.to(device), self.tokens.to(device), self.mask.to(device))
 
 
 @dataclass
-class NameVariants:
+class NameVariants(OnDevice):
     """Each class's synonyms (other ways to type its name), encoded: pooled (C, V, D), tokens (C, V, L, D),
     mask (C, V, L); `count` (C,) how many of the V slots are real (0 = the class has no synonym)."""
 
@@ -39,9 +47,6 @@ class NameVariants:
     tokens: torch.Tensor
     mask: torch.Tensor
     count: torch.Tensor
-
-    def to(self, device: torch.device) -> NameVariants:
-        return NameVariants(self.pooled.to(device), self.tokens.to(device), self.mask.to(device), self.count.to(device))
 
     def pick(self, classes: torch.Tensor, u: torch.Tensor) -> tuple[torch.Tensor, ...]:
         """The synonym at fraction `u` in [0, 1) of each class's list (classes without one give slot 0)."""
@@ -60,6 +65,28 @@ def encode_synonyms(encoder: TextEncoder, bank: str, num_classes: int) -> NameVa
                         torch.from_numpy(np.asarray(tokens)).reshape(c, width, *np.asarray(tokens).shape[1:]),
                         torch.from_numpy(np.asarray(mask)).reshape(c, width, -1),
                         torch.tensor([len(x.synonyms) for x in classes]))
+
+
+@dataclass
+class RowTexts(OnDevice):
+    """Texts of single training sequences (Bandai's "wave right hand, exhausted"), per training feature row:
+    the distinct texts encoded (pooled (U, D), tokens (U, L, D), mask (U, L)) and each row's index (-1 = none)."""
+
+    pooled: torch.Tensor
+    tokens: torch.Tensor
+    mask: torch.Tensor
+    index: torch.Tensor
+
+
+def encode_row_texts(encoder: TextEncoder, per_row: list[str]) -> RowTexts:
+    """Encode each distinct non-empty text once; rows with "" get index -1."""
+    distinct = sorted({t for t in per_row if t})
+    position = {t: i for i, t in enumerate(distinct)}
+    index = torch.tensor([position.get(t, -1) for t in per_row], dtype=torch.long)
+    if not distinct:
+        return RowTexts(torch.zeros(0), torch.zeros(0), torch.zeros(0, dtype=torch.bool), index)
+    pooled, tokens, mask = (torch.from_numpy(np.asarray(a)) for a in encoder.encode(distinct))
+    return RowTexts(pooled, tokens, mask, index)
 
 
 def encode_bank(encoder: TextEncoder, bank: str, num_classes: int) -> LevelTexts:

@@ -12,6 +12,7 @@ the `tiny` preset (width 64) cannot pass x_t through its bottleneck, and 300 CPU
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,9 +20,11 @@ import torch
 
 from fdsm import evaluate, train
 from fdsm.data import Sequence
-from fdsm.data.corpus import Corpus, save_corpus
+from fdsm.data.corpus import Corpus, load_corpus, save_corpus
 from fdsm.splits import get_split
 from fdsm.training import pipeline
+from fdsm.training.feature_stage import train_sequence_rows
+from fdsm.training.parts import ClassParts
 from fdsm.training.texts import encode_synonyms
 from tests.conftest import standing_pose
 
@@ -136,7 +139,7 @@ def test_bad_inputs_are_one_line_errors(world, capsys, tmp_path):
     assert "no such folder" in err
 
 
-def _corpus(path, per_class: int = 2) -> None:
+def _corpus(path, per_class: int = 2, texts: bool = False) -> None:
     """A 60-class corpus of short synthetic sequences: class c swings the right wrist at its own rate."""
     base = standing_pose()
     seqs, labels = [], []
@@ -147,7 +150,10 @@ def _corpus(path, per_class: int = 2) -> None:
             seq[:, 10, 1] += 0.2 * np.sin(0.1 * (c + 1) * t[:, 0] + k)
             seqs.append(Sequence(seq, name=f"c{c}_k{k}"))
             labels.append(c)
-    save_corpus(path, Corpus(seqs, np.array(labels), [f"action {c}" for c in range(60)], "synthetic", "bank"))
+    own = [("", f"doing action {c} in style {i % per_class}", "") if c % 2 == 0 else ("", "", "")
+           for i, c in enumerate(labels)] if texts else None
+    save_corpus(path, Corpus(seqs, np.array(labels), [f"action {c}" for c in range(60)], "synthetic", "bank",
+                             texts=own))
 
 
 def test_corpus_route_runs_every_stage_and_evaluates(world, tmp_path):
@@ -203,3 +209,43 @@ def test_synonym_augmentation_is_seeded_and_swaps_only_names(world, tmp_path):
         return (out / "checkpoint" / "model.safetensors").read_bytes()
 
     assert run("a", 0.5) == run("b", 0.5) != run("c", 0.0)
+
+
+def test_sequence_texts_follow_their_sequences_and_change_training(world, tmp_path):
+    """diffusion.sequence_texts > 0: rich-level samples may use their own sequence's text (Bandai's style
+    sentences); feature rows map back to the right sequences, and the run stays deterministic."""
+    corpus = tmp_path / "corpus.npz"
+    _corpus(corpus, texts=True)
+    text = pipeline.get_text_encoder("x")  # the fixture's AttributeText: register the per-sequence texts
+    own_rows = {}
+    for c in range(0, 60, 2):
+        for k in range(2):
+            own_rows[(c, k)] = text.bank[f"doing action {c} in style {k}"] = len(text.attrs)
+            text.attrs = np.vstack([text.attrs, text.attrs[c]])
+
+    def embed_own_texts(distinct: bool) -> None:
+        extra = np.random.default_rng(4).normal(size=(60, ATTRS))
+        for (c, k), row in own_rows.items():  # distinct: an attribute vector of their own; else their class's
+            text.attrs[row] = extra[c] * (k + 1) if distinct else text.attrs[c]
+
+    def run(name: str) -> tuple[bytes, Path]:
+        out = tmp_path / name
+        assert train.main(["--corpus", str(corpus), "--split", SPLIT.name, "--out", str(out), "--preset", "tiny",
+                           f"data.bank={world['bank']}", "data.seen_test_fraction=0.3", "model.feature_dim=32",
+                           "encoder.iterations=2", "encoder.batch_size=8", "encoder.checkpoint_every=2",
+                           "features.windows=2", "diffusion.iterations=4", "diffusion.batch_size=16",
+                           "diffusion.checkpoint_every=2", "diffusion.rich=definition",
+                           "diffusion.sequence_texts=0.5"]) == 0
+        return (out / "checkpoint" / "model.safetensors").read_bytes(), out
+
+    embed_own_texts(True)
+    (a, out), (b, _) = run("a"), run("b")
+    embed_own_texts(False)
+    same_as_class, _ = run("c")
+    assert a == b != same_as_class  # deterministic, and the sequences' own texts did reach the denoiser
+    loaded = load_corpus(corpus)
+    config = json.loads((out / "checkpoint" / "config.json").read_text())
+    parts = ClassParts(60, tuple(SPLIT.unseen), tuple(config["training"]["val_classes"]),
+                       tuple(config["training"]["train_classes"]))
+    rows = np.repeat(train_sequence_rows(loaded, parts, 0.3), 2)
+    np.testing.assert_array_equal(np.asarray(loaded.labels)[rows], np.load(out / "features" / "train_label.npy"))
