@@ -29,6 +29,7 @@ from fdsm.skeleton import DEFAULT_FPS, J, rotation_y
 
 BANK = "synth"
 ARM_REST = (8.0, 0.0, 12.0, 40.0)  # upper-arm raise, swing; forearm raise, swing
+HANDS_ON_HIPS = (40.0, -10.0, 50.0, 170.0)  # elbows out to the sides, wrists at the hips
 Angles = dict[str, np.ndarray]
 
 
@@ -283,7 +284,7 @@ def lunge(p: np.ndarray, k: float, a: Angles) -> Angles:
     a["right_leg"] = np.stack([85 * c, np.full_like(c, 3), 90 * c], -1)
     a["left_leg"] = np.stack([-15 * c, np.full_like(c, 3), 85 * c], -1)
     for name in ("left", "right"):
-        a[f"{name}_arm"] = _arm(c, ARM_REST, (40, -10, 50, 170))  # hands to the hips
+        a[f"{name}_arm"] = _arm(c, ARM_REST, HANDS_ON_HIPS)
     a["pitch"] = 5 * c
     return a
 
@@ -308,24 +309,19 @@ def butt_kicks(p: np.ndarray, k: float, a: Angles) -> Angles:
     return a
 
 
-def point(p: np.ndarray, k: float, a: Angles) -> Angles:
-    a["right_arm"] = _arm(_hold(p), ARM_REST, (88, 85, 90, 88))
-    return a
-
-
 # (motion, cycles per second at speed 1) in the order of assets/prompts/synth.json.
 MOTIONS: tuple[tuple[Callable, float], ...] = (
     (clap, 1.8), (jumping_jacks, 0.9), (squat, 0.5), (arm_circles, 1.0), (touch_head("right"), 0.5),
     (raise_knee("left"), 0.6), (raise_knee("right"), 0.6), (nod, 1.2), (shake_head, 1.2), (wave("left"), 1.5),
     (wave("right"), 1.5), (punch, 1.0), (kick, 0.6), (bow, 0.4), (side_bend, 0.4), (march, 0.9), (stand, 0.3),
-    (twist, 0.6), (jump, 0.9), (point, 0.4),
+    (twist, 0.6), (jump, 0.9), (hold_pose({"right": (88, 85, 90, 88)}), 0.4),  # point forward
     (hold_pose({"right": (60, 130, 160, -90)}, head_pitch=-12), 0.3),  # drink water
     (hold_pose({"right": (100, 110, 110, -90)}), 0.2),  # make a phone call
     (hold_pose({"left": (40, 80, 120, 150)}, head_pitch=22), 0.35),  # check the time on a watch
     (hold_pose({"right": (140, 30, 80, 180)}), 0.35),  # salute
     (hold_pose({"left": (40, 90, 130, 140), "right": (40, 90, 130, 140)}, head_pitch=10), 0.3),  # palms together
     (hold_pose({"left": (40, 100, 100, 180), "right": (40, 100, 112, 180)}), 0.25),  # cross the arms
-    (hold_pose({"left": (40, -10, 50, 170), "right": (40, -10, 50, 170)}), 0.25),  # hands on the hips
+    (hold_pose({"left": HANDS_ON_HIPS, "right": HANDS_ON_HIPS}), 0.25),  # hands on hips
     (hold_pose({"right": (110, 100, 130, 90)}, head_pitch=-5), 0.3),  # take a selfie
     (hold_pose({"right": (40, -60, 60, 170)}, pitch=18, head_pitch=8), 0.3),  # back pain
     (brush_teeth, 0.25), (cheer, 1.2), (lunge, 0.4), (hop_one_leg, 1.5), (butt_kicks, 1.2),

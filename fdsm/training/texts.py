@@ -37,7 +37,6 @@ class LevelTexts(OnDevice):
         return self.pooled[i, idx], self.tokens[i, idx], self.mask[i, idx]
 
 
-
 @dataclass
 class NameVariants(OnDevice):
     """Each class's synonyms (other ways to type its name), encoded: pooled (C, V, D), tokens (C, V, L, D),
