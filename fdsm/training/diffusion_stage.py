@@ -83,15 +83,20 @@ def train_diffusion(feats: FeatureSet, texts: LevelTexts, parts: ClassParts, mod
     p_synonym = float(settings["synonyms"]) if synonyms is not None else 0.0
     variants = synonyms.to(device) if p_synonym > 0 else None
 
+    def pick_rows(use: torch.Tensor, new: tuple[torch.Tensor, ...], old: tuple[torch.Tensor, ...]) -> tuple[
+            torch.Tensor, ...]:
+        """Per sample: the `new` text tensors where `use`, else the `old` ones."""
+        return tuple(torch.where(use.view(-1, *[1] * (o.dim() - 1)), n, o) for n, o in zip(new, old, strict=True))
+
     def text_of(classes: torch.Tensor, rich: torch.Tensor, draws: torch.Tensor | None) -> tuple[torch.Tensor, ...]:
-        picked = [lv[classes] for lv in levels[settings["sparse"]]], [lv[classes] for lv in levels[settings["rich"]]]
-        if variants is not None and draws is not None:  # draws (B, 2): whether to swap, which synonym
-            is_name = torch.where(rich, settings["rich"] == "name", settings["sparse"] == "name")
-            swap = is_name & (draws[:, 0] < p_synonym) & (variants.count[classes] > 0)
-            for level in picked:
-                for i, syn in enumerate(variants.pick(classes, draws[:, 1])):
-                    level[i] = torch.where(swap.view(-1, *[1] * (syn.dim() - 1)), syn, level[i])
-        return tuple(torch.where(rich.view(-1, *[1] * (s.dim() - 1)), r, s) for s, r in zip(*picked, strict=True))
+        chosen = pick_rows(rich, tuple(lv[classes] for lv in levels[settings["rich"]]),
+                           tuple(lv[classes] for lv in levels[settings["sparse"]]))
+        if variants is None or draws is None:
+            return chosen
+        # draws (B, 2): whether to swap a name-level sample for a synonym, and which synonym
+        is_name = torch.where(rich, settings["rich"] == "name", settings["sparse"] == "name")
+        swap = is_name & (draws[:, 0] < p_synonym) & (variants.count[classes] > 0)
+        return pick_rows(swap, variants.pick(classes, draws[:, 1]), chosen)
 
     def loss_fn(net: nn.Module, r: np.ndarray, step: int) -> tuple[torch.Tensor, dict[str, float]]:
         # Draw for the whole global batch, keep this rank's rows: the result does not depend on the world size.
@@ -108,9 +113,8 @@ def train_diffusion(feats: FeatureSet, texts: LevelTexts, parts: ClassParts, mod
         if own_index is not None:
             k = own_index[idx]
             use = rich & (k >= 0) & (own_draws < p_own)
-            mine = (own_texts.pooled, own_texts.tokens, own_texts.mask)
-            pooled, tokens, mask = (torch.where(use.view(-1, *[1] * (a.dim() - 1)), m[k.clamp(min=0)], a)
-                                    for a, m in zip((pooled, tokens, mask), mine, strict=True))
+            mine = tuple(m[k.clamp(min=0)] for m in (own_texts.pooled, own_texts.tokens, own_texts.mask))
+            pooled, tokens, mask = pick_rows(use, mine, (pooled, tokens, mask))
         if settings["triplet"]:
             n_pooled, n_tokens, n_mask = text_of(neg, rich, draws)
             both = net(torch.cat([x_t, x_t]), torch.cat([t, t]), torch.cat([pooled, n_pooled]),
