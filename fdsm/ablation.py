@@ -3,8 +3,9 @@
 Every variant re-trains the diffusion stage of `fdsm/configs/default_live.toml` with one change and
 is scored by `fdsm.protocol` (NW-UCLA names only, and the pool's held-out classes). The skeleton
 encoder and its features are trained once (`--base`, a run of the recipe) and shared, because every
-paper component under test lives in the diffusion stage; "without synth" is the exception: it needs
-its own encoder and features on the pool built without synth.npz (`--base-nosynth`). Each variant
+paper component under test lives in the diffusion stage. Two rows need their own encoder and features:
+"without synth" on the pool built without synth.npz (`--base-nosynth`), and "class-text encoder head"
+from an encoder pre-trained with `encoder.text_head = "definition"` (`--base-text-head`). Each variant
 runs with the training seeds `fdsm.protocol.SEEDS`; the scorer's noise seed equals the training seed.
 
     python -m fdsm.ablation --base runs/default --corpora CORPORA --out runs/ablation \
@@ -24,21 +25,21 @@ from pathlib import Path
 from typing import Any
 
 from fdsm.errors import FdsmError
-from fdsm.protocol import POOL_BANK, SEEDS, TEST_DATASET, evaluate, train_main
+from fdsm.protocol import POOL_BANK, RECIPE, SEEDS, TEST_DATASET, evaluate, train_main
 
 PROG = "python -m fdsm.ablation"
-RECIPE = Path(__file__).resolve().parent / "configs" / "default_live.toml"
 SHARED_STAGES = ("encoder", "features")
 
 
 @dataclass(frozen=True)
 class Variant:
-    """One row of the table: the recipe with `overrides`; `nosynth` trains on the pool without synth."""
+    """One row of the table: the recipe with `overrides`, on the shared encoder and features of `base`
+    ("recipe"; "nosynth": the pool without synth; "text-head": an encoder pre-trained with a class-text head)."""
 
     name: str
     title: str
     overrides: tuple[str, ...] = ()
-    nosynth: bool = False
+    base: str = "recipe"
 
 
 VARIANTS: tuple[Variant, ...] = (
@@ -48,11 +49,13 @@ VARIANTS: tuple[Variant, ...] = (
     Variant("no-curriculum", "without the curriculum (names only)", ("diffusion.curriculum=false",)),
     Variant("kinematics", "curriculum from kinematic descriptions (recipe: definitions)",
             ("diffusion.rich=kinematics",)),
-    Variant("triplet", "with the triplet loss", ("diffusion.triplet=true",)),
+    Variant("no-triplet", "without the triplet loss (recipe: with)", ("diffusion.triplet=false",)),
     Variant("joint-text", "joint text stream (recipe: cached)", ("model.text_stream=joint",)),
     Variant("no-synonyms", "without synonym training (recipe: p = 0.5)", ("diffusion.synonyms=0",)),
     Variant("no-ema", "without weight averaging (recipe: EMA 0.99)", ("diffusion.ema=0",)),
-    Variant("no-synth", "without the synthetic data", (), nosynth=True),
+    Variant("text-head", "encoder pre-trained with a class-text head (recipe: linear head)",
+            ("encoder.text_head=definition",), base="text-head"),
+    Variant("no-synth", "without the synthetic data", (), base="nosynth"),
 )
 
 
@@ -131,6 +134,8 @@ def _parser() -> argparse.ArgumentParser:
                                 "protocol and write the markdown table.")
     p.add_argument("--base", type=Path, required=True, help="a run of the recipe holding encoder/ and features/")
     p.add_argument("--base-nosynth", type=Path, help="the same on the pool without synth (for the no-synth row)")
+    p.add_argument("--base-text-head", type=Path,
+                   help="the same with encoder.text_head=definition (for the text-head row)")
     p.add_argument("--corpora", type=Path, required=True, help="folder with pool.npz and nwucla.npz")
     p.add_argument("--corpora-nosynth", type=Path, help="folder with the pool.npz built without synth.npz")
     p.add_argument("--out", type=Path, required=True, help="folder for the runs (one sub-folder per variant/seed)")
@@ -150,10 +155,13 @@ def _main(argv: Sequence[str] | None) -> int:
         raise FdsmError("--iterations must be >= 1")
     results: dict[str, list[dict[str, Any]]] = {}
     cache: dict = {}  # test features per shared encoder
+    bases = {"recipe": (args.base, args.corpora), "nosynth": (args.base_nosynth, args.corpora_nosynth),
+             "text-head": (args.base_text_head, args.corpora)}
+    needs = {"nosynth": "--base-nosynth and --corpora-nosynth", "text-head": "--base-text-head"}
     for variant in (v for v in VARIANTS if v.name in args.variants):
-        base, corpora = (args.base_nosynth, args.corpora_nosynth) if variant.nosynth else (args.base, args.corpora)
+        base, corpora = bases[variant.base]
         if base is None or corpora is None:
-            print(f"{PROG}: skipping {variant.name}: give --base-nosynth and --corpora-nosynth")
+            print(f"{PROG}: skipping {variant.name}: give {needs[variant.base]}")
             continue
         results[variant.name] = [
             run_one(variant, seed, base, corpora / f"{POOL_BANK}.npz", args.corpora / f"{TEST_DATASET}.npz",

@@ -42,6 +42,7 @@ POOL_BANK = "pool"
 TEST_DATASET = "nwucla"
 SEEDS = (2025, 2026, 2027)
 TOPK = (1, 3)
+RECIPE = Path(__file__).resolve().parent / "configs" / "default_live.toml"  # the default model's training recipe
 # Pool classes held out of training (source dataset in the comment). Fixed up front; see the docstring.
 HELDOUT: tuple[str, ...] = (
     "walk backwards",  # bandai

@@ -7,7 +7,10 @@ classes, then frozen while the denoiser learns to match its features with text. 
 
 from __future__ import annotations
 
+import math
+
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from fdsm.presets import ModelConfig
@@ -73,19 +76,39 @@ class SkeletonEncoder(nn.Module):
         x = self.blocks(x).mean(dim=(2, 3))  # (B*M, C)
         return self.head(x.reshape(b, m, -1).amax(dim=1))
 
-    def classifier(self, num_classes: int, dropout: float = 0.1) -> EncoderClassifier:
-        """This encoder with a linear classification head, for pre-training on seen classes."""
-        return EncoderClassifier(self, num_classes, dropout)
+    def classifier(self, num_classes: int, dropout: float = 0.1,
+                   prototypes: torch.Tensor | None = None) -> EncoderClassifier:
+        """This encoder with a classification head, for pre-training on seen classes (see EncoderClassifier)."""
+        return EncoderClassifier(self, num_classes, dropout, prototypes)
 
 
 class EncoderClassifier(nn.Module):
-    """Encoder + ReLU + dropout + linear logits; `encoder` is shared, so training it trains the encoder."""
+    """Encoder + ReLU + dropout + linear logits; `encoder` is shared, so training it trains the encoder.
 
-    def __init__(self, encoder: SkeletonEncoder, num_classes: int, dropout: float = 0.1) -> None:
+    With `prototypes` (num_classes, D), the class weights are those fixed text embeddings: the head
+    projects the feature to D and the logits are scaled cosines to each class text (a CLIP-style head
+    with a learned temperature). Classes whose texts are alike then get alike features, which is what
+    a zero-shot model needs from its encoder; a free linear head only has to separate the seen classes.
+    """
+
+    def __init__(self, encoder: SkeletonEncoder, num_classes: int, dropout: float = 0.1,
+                 prototypes: torch.Tensor | None = None) -> None:
         super().__init__()
+        if prototypes is not None and prototypes.shape[0] != num_classes:
+            raise ValueError(f"{prototypes.shape[0]} class prototypes for {num_classes} classes")
         self.encoder = encoder
-        self.head = nn.Sequential(nn.ReLU(), nn.Dropout(dropout), nn.Linear(encoder.cfg.feature_dim, num_classes))
+        out = num_classes if prototypes is None else prototypes.shape[1]
+        self.head = nn.Sequential(nn.ReLU(), nn.Dropout(dropout), nn.Linear(encoder.cfg.feature_dim, out))
+        self.prototypes: torch.Tensor | None
+        if prototypes is None:
+            self.prototypes = None
+        else:
+            self.register_buffer("prototypes", F.normalize(prototypes.float(), dim=-1))
+            self.log_scale = nn.Parameter(torch.tensor(math.log(1 / 0.07)))
 
     def forward(self, window: torch.Tensor) -> torch.Tensor:
         """`(B, T, M, 25, 3)` -> logits `(B, num_classes)`."""
-        return self.head(self.encoder(window))
+        z = self.head(self.encoder(window))
+        if self.prototypes is None:
+            return z
+        return F.normalize(z, dim=-1) @ self.prototypes.T * self.log_scale.exp().clamp(max=100.0)

@@ -43,6 +43,9 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "checkpoint_every": 500,
         "augment": True,  # fdsm.augment on training windows (when that module is installed)
         "label_smoothing": 0.1,
+        # "" = a free linear classification head; a text level ("name", "definition", "kinematics") = class
+        # weights fixed to the class texts' embeddings at that level (a CLIP-style head, fdsm.skeleton_encoder)
+        "text_head": "",
         # True: the validation classes are among the encoder's classes (the denoiser alone is validated
         # zero-shot). False: held out of the encoder too, so validation is zero-shot for the whole model.
         "train_on_val": True,
@@ -78,6 +81,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
 SECTIONS = tuple(DEFAULTS)
 _CHOICES = {
     ("run", "device"): ("auto", "cpu", "cuda"),
+    ("encoder", "text_head"): ("", *TEXT_LEVELS),
     ("diffusion", "rich"): TEXT_LEVELS,
     ("diffusion", "sparse"): TEXT_LEVELS,
     ("diffusion", "select"): ("best", "last"),

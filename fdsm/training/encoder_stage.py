@@ -48,8 +48,12 @@ def load_encoder(model_cfg: ModelConfig, path: Path) -> SkeletonEncoder:
 
 
 def train_encoder(corpus: Corpus, parts: ClassParts, model_cfg: ModelConfig, settings: dict[str, Any],
-                  seed: int, seen_test_fraction: float, out: Path, resume: bool, dist: DistInfo) -> Path:
-    """Train, select on held-out seen sequences, and write the encoder weights; returns their path."""
+                  seed: int, seen_test_fraction: float, out: Path, resume: bool, dist: DistInfo,
+                  class_texts: torch.Tensor | None = None) -> Path:
+    """Train, select on held-out seen sequences, and write the encoder weights; returns their path.
+
+    `class_texts` (all classes, D): text embeddings for the text-prototype head (`text_head`), else None.
+    """
     labels = np.asarray(corpus.labels)
     seen = list(parts.seen if settings["train_on_val"] else parts.train)
     position = {c: i for i, c in enumerate(seen)}
@@ -65,7 +69,7 @@ def train_encoder(corpus: Corpus, parts: ClassParts, model_cfg: ModelConfig, set
 
     torch.manual_seed(seed)  # the initial weights, too, follow from the seed
     encoder = SkeletonEncoder(model_cfg)
-    model = encoder.classifier(len(seen))
+    model = encoder.classifier(len(seen), prototypes=None if class_texts is None else class_texts[seen])
     loop_settings = LoopSettings(settings["iterations"], settings["batch_size"], settings["lr"],
                                  settings["weight_decay"], settings["warmup"], settings["checkpoint_every"], seed,
                                  eval_every=settings["checkpoint_every"])

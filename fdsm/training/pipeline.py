@@ -70,8 +70,14 @@ class Run:
         return self.corpus.bank if self.cfg["data"]["corpus"] else self.default_bank
 
     def encoder(self) -> None:
+        level = self.cfg["encoder"]["text_head"]
+        class_texts = None
+        if level:
+            from fdsm.text.prompts import LEVELS
+
+            class_texts = encode_bank(self.text_encoder, self.bank, self.split.num_classes).pooled[LEVELS.index(level)]
         train_encoder(self.corpus, self.parts, self.model_config(), self.cfg["encoder"], self.seed,
-                      self.cfg["data"]["seen_test_fraction"], self.out, self.resume, self.dist)
+                      self.cfg["data"]["seen_test_fraction"], self.out, self.resume, self.dist, class_texts)
 
     def features(self) -> None:
         cfg = self.model_config()

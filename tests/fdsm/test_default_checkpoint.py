@@ -16,6 +16,7 @@ from fdsm.presets import ModelConfig, get_preset
 from fdsm.runtime import OnnxSession
 from fdsm.skeleton import NORMALIZATION_VERSION, rotation_y
 from fdsm.text.prompts import load_bank
+from fdsm.training.config import apply_toml, default_config
 
 DEFAULT = asset_path("checkpoints", "default")
 NWUCLA_NAMES = [c.name for c in load_bank("nwucla")]
@@ -50,6 +51,17 @@ def test_default_checkpoint_is_the_live_preset():
     """What `fdsm-bench scorer` measures as `live` is what the app ships (all but the calibrated temperature)."""
     shipped = ModelConfig.from_dict(json.loads((DEFAULT / "config.json").read_text())["model"])
     assert shipped == get_preset("live", temperature=shipped.temperature)
+
+
+def test_default_checkpoint_was_trained_with_the_current_recipe():
+    """A recipe change without a re-trained, re-shipped checkpoint fails here (settings added since the
+    checkpoint was trained count with their default, which reproduces the old behaviour)."""
+    recipe = default_config()
+    apply_toml(recipe, protocol.RECIPE)
+    trained = json.loads((DEFAULT / "config.json").read_text())["training"]["config"]
+    for section in ("encoder", "features", "diffusion"):
+        for key, value in recipe[section].items():
+            assert trained[section].get(key, default_config()[section][key]) == value, f"{section}.{key}"
 
 
 def _check(result, labels):

@@ -182,6 +182,15 @@ def test_ablation_reuses_finished_runs_and_refuses_a_base_without_encoder(tmp_pa
         ablation.run_one(variant, 2, tmp_path / "nowhere", tmp_path, tmp_path, tmp_path / "full" / "2", 10, [], {})
 
 
+def test_ablation_rows_with_their_own_encoder_say_which_base_they_need(tmp_path, capsys):
+    assert ablation.main(["--base", str(tmp_path), "--corpora", str(tmp_path), "--out", str(tmp_path / "o"),
+                          "--variants", "text-head", "no-synth"]) == 0
+    out = capsys.readouterr().out
+    assert "skipping text-head: give --base-text-head" in out
+    assert "skipping no-synth: give --base-nosynth and --corpora-nosynth" in out
+    assert {v.base for v in ablation.VARIANTS} == {"recipe", "nosynth", "text-head"}
+
+
 @pytest.mark.slow
 def test_train_is_deterministic_and_never_touches_heldout_classes(corpora, tmp_path, monkeypatch):
     cfg = get_preset("tiny")
@@ -242,7 +251,7 @@ def test_encoder_learns_validation_classes_only_when_asked(corpora, tmp_path, mo
 
     heads = []
     real = Encoder.classifier
-    monkeypatch.setattr(Encoder, "classifier", lambda self, n, *a: heads.append(n) or real(self, n, *a))
+    monkeypatch.setattr(Encoder, "classifier", lambda self, n, *a, **k: heads.append(n) or real(self, n, *a, **k))
     code = protocol.train_main(["--preset", "tiny", "--corpus", str(corpora / "pool.npz"), "--out", str(tmp_path),
                                 "--stage", "encoder", "run.device=cpu", "data.val_classes=2", "encoder.iterations=1",
                                 "encoder.batch_size=4", f"encoder.train_on_val={str(train_on_val).lower()}"])

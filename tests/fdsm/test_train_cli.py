@@ -249,3 +249,24 @@ def test_sequence_texts_follow_their_sequences_and_change_training(world, tmp_pa
                        tuple(config["training"]["train_classes"]))
     rows = np.repeat(train_sequence_rows(loaded, parts, 0.3), 2)
     np.testing.assert_array_equal(np.asarray(loaded.labels)[rows], np.load(out / "features" / "train_label.npy"))
+
+
+def test_text_head_encoder_is_seeded_and_learns_from_the_class_texts(world, tmp_path):
+    """encoder.text_head = a level: the encoder's class weights are the class texts at that level."""
+    corpus = tmp_path / "corpus.npz"
+    _corpus(corpus)
+    text = pipeline.get_text_encoder("x")  # the fixture's AttributeText
+
+    def run(name: str, head: str) -> bytes:
+        out = tmp_path / name
+        assert train.main(["--corpus", str(corpus), "--split", SPLIT.name, "--out", str(out), "--preset", "tiny",
+                           f"data.bank={world['bank']}", "data.seen_test_fraction=0.3", "model.feature_dim=32",
+                           "encoder.iterations=3", "encoder.batch_size=8", "encoder.checkpoint_every=3",
+                           f"encoder.text_head={head}", "--stage", "encoder"]) == 0
+        return (out / "encoder" / "encoder.safetensors").read_bytes()
+
+    a, b, linear = run("a", "definition"), run("b", "definition"), run("linear", "")
+    text.attrs = text.attrs[::-1].copy()  # every text now embeds as another class's did
+    assert a == b != linear and run("moved", "definition") != a
+    assert train.main(["--corpus", str(corpus), "--split", SPLIT.name, "--out", str(tmp_path / "bad"),
+                       "encoder.text_head=verbs"]) == 2
