@@ -18,11 +18,12 @@ from fdsm.errors import FdsmError
 from fdsm.presets import ModelConfig, get_preset
 from fdsm.splits import Split
 from fdsm.text.encoder import TextEncoder, get_text_encoder
+from fdsm.text.prompts import LEVELS
 from fdsm.training.encoder_stage import WEIGHTS, load_encoder, train_encoder
 from fdsm.training.feature_stage import build_features, train_sequence_rows
 from fdsm.training.loop import DistInfo
 from fdsm.training.parts import ClassParts, class_parts, load_corpora
-from fdsm.training.texts import RowTexts, encode_bank, encode_row_texts, encode_synonyms
+from fdsm.training.texts import LevelTexts, RowTexts, encode_bank, encode_row_texts, encode_synonyms
 
 
 class Run:
@@ -63,6 +64,11 @@ class Run:
     def parts(self) -> ClassParts:
         return class_parts(self.split.num_classes, list(self.split.unseen), self.cfg["data"]["val_classes"], self.seed)
 
+    @cached_property
+    def class_texts(self) -> LevelTexts:
+        """The bank's classes encoded at every level, once per run (the encoder and diffusion stages share them)."""
+        return encode_bank(self.text_encoder, self.bank, self.split.num_classes)
+
     @property
     def bank(self) -> str:
         if self.cfg["data"]["bank"]:
@@ -71,11 +77,7 @@ class Run:
 
     def encoder(self) -> None:
         level = self.cfg["encoder"]["text_head"]
-        class_texts = None
-        if level:
-            from fdsm.text.prompts import LEVELS
-
-            class_texts = encode_bank(self.text_encoder, self.bank, self.split.num_classes).pooled[LEVELS.index(level)]
+        class_texts = self.class_texts.pooled[LEVELS.index(level)] if level else None
         train_encoder(self.corpus, self.parts, self.model_config(), self.cfg["encoder"], self.seed,
                       self.cfg["data"]["seen_test_fraction"], self.out, self.resume, self.dist, class_texts)
 
@@ -94,8 +96,6 @@ class Run:
 
     def sequence_texts(self) -> RowTexts | None:
         """Each training feature's own sequence text at the curriculum's rich level (None: the corpus has none)."""
-        from fdsm.text.prompts import LEVELS
-
         corpus = self.corpus
         if corpus.texts is None:
             return None
@@ -113,7 +113,7 @@ class Run:
         if self.feature_set.dim != cfg.feature_dim:
             raise FdsmError(f"the features are {self.feature_set.dim}-d but the model expects {cfg.feature_dim}-d")
         encoder = load_encoder(cfg, self.out / "encoder" / WEIGHTS) if from_corpus else None
-        texts = encode_bank(self.text_encoder, self.bank, self.split.num_classes)
+        texts = self.class_texts
         synonyms = (encode_synonyms(self.text_encoder, self.bank, self.split.num_classes)
                     if self.cfg["diffusion"]["synonyms"] > 0 else None)
         own = self.sequence_texts() if from_corpus and self.cfg["diffusion"]["sequence_texts"] > 0 else None

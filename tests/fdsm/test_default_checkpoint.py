@@ -56,12 +56,12 @@ def test_default_checkpoint_is_the_live_preset():
 def test_default_checkpoint_was_trained_with_the_current_recipe():
     """A recipe change without a re-trained, re-shipped checkpoint fails here (settings added since the
     checkpoint was trained count with their default, which reproduces the old behaviour)."""
-    recipe = default_config()
+    defaults, recipe = default_config(), default_config()
     apply_toml(recipe, protocol.RECIPE)
     trained = json.loads((DEFAULT / "config.json").read_text())["training"]["config"]
     for section in ("encoder", "features", "diffusion"):
         for key, value in recipe[section].items():
-            assert trained[section].get(key, default_config()[section][key]) == value, f"{section}.{key}"
+            assert trained[section].get(key, defaults[section][key]) == value, f"{section}.{key}"
 
 
 def _check(result, labels):
