@@ -11,8 +11,11 @@ whole-frame losses (both NaN, as the live tracker reports them). Everything is d
 numpy Generator, so a seed fixes the result.
 
 Note: `fdsm.skeleton.normalize` undoes translation, yaw and uniform scale; those two steps matter
-only for inputs fed without normalization. The tilt, anisotropic scale, speed, noise and dropouts
-survive normalization and are what close the gap to the live stream.
+only for inputs fed without normalization. The tilt, anisotropic scale, noise and dropouts survive
+normalization and are what close the gap to the live stream. The speed change does not: normalize
+resamples every window to the model's frame count, so a window covers the same span of motion
+whatever the factor (found in session 5; a fix that changes how much motion a training window covers
+is measured in docs/default-model.md, not yet in the recipe).
 """
 
 from __future__ import annotations

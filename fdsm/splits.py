@@ -23,7 +23,7 @@ DATASETS: dict[str, tuple[int, str]] = {
     "pku51": (51, "pku_mmd"),
     "kinetics200": (200, "kinetics400"),
     "kinetics400": (400, "kinetics400"),
-    "pool": (77, "pool"),  # the default model's training pool (fdsm-prepare pool)
+    "pool": (94, "pool"),  # the default model's training pool (fdsm-prepare pool)
 }
 
 

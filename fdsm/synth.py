@@ -252,13 +252,17 @@ def _hold(p: np.ndarray) -> np.ndarray:
     return np.clip(1.6 * _ramp(p), 0, 1)
 
 
-def hold_pose(arms: dict[str, tuple], pitch: float = 0.0, head_pitch: float = 0.0) -> Callable[
-        [np.ndarray, float, Angles], Angles]:
-    """A motion that moves the named arms from rest to `arms[side]`, holds, and returns (torso, head follow)."""
+def hold_pose(arms: dict[str, tuple], pitch: float = 0.0, head_pitch: float = 0.0, wiggle: tuple = (0, 0, 0, 0),
+              rate: float = 0.0) -> Callable[[np.ndarray, float, Angles], Angles]:
+    """A motion that moves the named arms from rest to `arms[side]`, holds, and returns (torso, head follow).
+
+    While held, the arm angles can oscillate by `wiggle` degrees at `rate` times the cycle (rubbing,
+    stroking, fanning)."""
     def motion(p: np.ndarray, k: float, a: Angles) -> Angles:
         c = _hold(p)
+        w = np.sin(rate * p) * c * k
         for side, end in arms.items():
-            a[f"{side}_arm"] = _arm(c, ARM_REST, end)
+            a[f"{side}_arm"] = _arm(c, ARM_REST, end) + np.stack([d * w for d in wiggle], -1)
         a["pitch"] = pitch * k * c
         a["head_pitch"] = head_pitch * c
         return a
@@ -309,6 +313,91 @@ def butt_kicks(p: np.ndarray, k: float, a: Angles) -> Angles:
     return a
 
 
+
+def _smoothstep(x: np.ndarray) -> np.ndarray:
+    x = np.clip(x, 0.0, 1.0)
+    return x * x * (3 - 2 * x)
+
+
+def eat(p: np.ndarray, k: float, a: Angles) -> Angles:
+    c = _ramp(p)  # fork from the plate to the mouth and back, the other hand holding the plate
+    a["right_arm"] = _arm(c, (30, 80, 85, 90), (86, 102, 127, -124))
+    a["left_arm"] = np.tile((30.0, 80.0, 85.0, 90.0), (len(p), 1))
+    a["head_pitch"] = 10 + 8 * (1 - c)
+    return a
+
+
+def sneeze(p: np.ndarray, k: float, a: Angles) -> Angles:
+    c = _hold(p)
+    jerk = np.clip(np.sin(p - 0.5), 0, None) ** 8  # a sharp forward jerk while the hand covers the mouth
+    a["right_arm"] = _arm(c, ARM_REST, (86, 102, 127, -124))
+    a["pitch"] = 22 * k * jerk
+    a["head_pitch"] = 25 * k * jerk - 5 * c
+    return a
+
+
+def vomit(p: np.ndarray, k: float, a: Angles) -> Angles:
+    c = _hold(p)
+    a["right_arm"] = _arm(c, ARM_REST, (68, 104, 149, -147))
+    a["left_arm"] = _arm(c, ARM_REST, (28, 53, 94, 174))
+    a["pitch"] = 35 * k * c + 6 * c * np.sin(3 * p)
+    a["head_pitch"] = 20 * c
+    for name in ("left", "right"):
+        a[f"{name}_leg"] = np.stack([15 * c, np.full_like(c, 5), 20 * c], -1)
+    return a
+
+
+def fall_down(p: np.ndarray, k: float, a: Angles) -> Angles:
+    u = (p - p[0]) / max(p[-1] - p[0], 1e-6)  # once per take: stand, fall over 40 % of it, stay down
+    c = _smoothstep((u - 0.15) / 0.4)
+    for name, f in (("left", 30.0), ("right", 40.0)):
+        a[f"{name}_leg"] = np.stack([f * c, np.full_like(c, 6), (125 * k) * c], -1)  # the knees hit the floor
+        a[f"{name}_arm"] = _arm(c, ARM_REST, (60, 85, 55, 85))  # the hands go out to break the fall
+    a["pitch"] = 55 * k * c
+    a["head_pitch"] = -15 * c
+    return a
+
+
+def bounce_ball(p: np.ndarray, k: float, a: Angles) -> Angles:
+    c = 0.5 + 0.5 * np.sin(p)  # dribble: the forearm pumps down and up beside the hip
+    a["right_arm"] = np.stack([30 + 10 * c, np.full_like(c, 60), 80 - 50 * k * c, np.full_like(c, 80)], -1)
+    for name in ("left", "right"):
+        a[f"{name}_leg"] = np.stack([20 + 0 * c, np.full_like(c, 8), 30 + 0 * c], -1)
+    a["pitch"] = 15 + 0 * c
+    return a
+
+
+def tennis_swing(p: np.ndarray, k: float, a: Angles) -> Angles:
+    c = _ramp(p)  # forehand: racket back behind the right side, then across the body
+    a["right_arm"] = _arm(c, (70, -50, 80, -30), (85, 60 + 80 * k, 95, 150))
+    a["left_arm"] = _arm(c, (60, 100, 80, 100), (40, 20, 40, 20))
+    a["twist"] = -45 + 80 * k * c
+    return a
+
+
+def arm_swings(p: np.ndarray, k: float, a: Angles) -> Angles:
+    s = 65 + 65 * k * np.sin(p)  # level arms swing open to the sides and cross in front
+    for name in ("left", "right"):
+        a[f"{name}_arm"] = np.stack([np.full_like(p, 88), s, np.full_like(p, 90), s], -1)
+    return a
+
+
+def toe_touches(p: np.ndarray, k: float, a: Angles) -> Angles:
+    c = _ramp(p) * k
+    a["pitch"] = 95 * c  # fold forward from the hips, legs straight, hands down to the feet
+    for name in ("left", "right"):
+        a[f"{name}_arm"] = _arm(c, ARM_REST, (95, 90, 95, 90))
+    return a
+
+
+def side_kick(p: np.ndarray, k: float, a: Angles) -> Angles:
+    e = _ramp(p)
+    a["right_leg"] = np.stack([10 * e, 3 + 60 * k * e, 60 * np.sin(np.pi * e) ** 2], -1)
+    a["roll"] = -20 * k * e  # the trunk leans away from the kicking leg
+    for name in ("left", "right"):
+        a[f"{name}_arm"] = np.tile((35.0, 70.0, 140.0, 100.0), (len(p), 1))
+    return a
+
 # (motion, cycles per second at speed 1) in the order of assets/prompts/synth.json.
 MOTIONS: tuple[tuple[Callable, float], ...] = (
     (clap, 1.8), (jumping_jacks, 0.9), (squat, 0.5), (arm_circles, 1.0), (touch_head("right"), 0.5),
@@ -325,6 +414,19 @@ MOTIONS: tuple[tuple[Callable, float], ...] = (
     (hold_pose({"right": (110, 100, 130, 90)}, head_pitch=-5), 0.3),  # take a selfie
     (hold_pose({"right": (40, -60, 60, 170)}, pitch=18, head_pitch=8), 0.3),  # back pain
     (brush_teeth, 0.25), (cheer, 1.2), (lunge, 0.4), (hop_one_leg, 1.5), (butt_kicks, 1.2),
+    (eat, 0.6), (hold_pose({"right": (146, 32, 104, 193)}, wiggle=(0, 20, 0, 20), rate=6), 0.25),  # brush hair
+    (hold_pose({"right": (30, 20, 45, 160)}, pitch=5), 0.35),  # reach into a pocket
+    (hold_pose({"left": (40, 90, 130, 140), "right": (40, 90, 130, 140)}, wiggle=(0, 0, 0, 12), rate=10),
+     0.3),  # rub hands
+    (hold_pose({"left": (77, 103, 154, -123), "right": (77, 103, 154, -123)}, head_pitch=10, wiggle=(12, 0, 12, 0),
+               rate=4), 0.3),  # wipe the face
+    (sneeze, 0.35), (fall_down, 0.3),
+    (hold_pose({"right": (26, 97, 142, 183)}, pitch=12, head_pitch=12), 0.25),  # chest pain
+    (hold_pose({"right": (159, 82, 46, 228)}, head_pitch=-10), 0.25),  # neck pain
+    (vomit, 0.25), (hold_pose({"right": (79, 106, 174, 94)}, wiggle=(0, 0, 0, 30), rate=8), 0.25),  # fan yourself
+    (bounce_ball, 1.6), (tennis_swing, 0.5),
+    (hold_pose({"right": (75, 60, 155, 60)}, wiggle=(0, 0, 14, 0), rate=6), 0.3),  # shake a fist
+    (arm_swings, 0.8), (toe_touches, 0.35), (side_kick, 0.5),
 )  # fmt: skip
 
 

@@ -70,6 +70,7 @@ def test_clap_brings_hands_together_and_jump_leaves_the_floor():
 
 @pytest.mark.parametrize(("name", "side"), [
     ("drink water", "right"), ("make a phone call", "right"), ("salute", "right"), ("brush teeth", "right"),
+    ("eat", "right"), ("brush hair", "right"), ("sneeze", "right"), ("neck pain", "right"),
 ])  # fmt: skip
 def test_hand_to_head_classes_bring_the_named_hand_to_the_head(name, side):
     other = "left" if side == "right" else "right"
@@ -86,3 +87,37 @@ def test_lunge_lowers_the_hips_and_hop_lifts_one_foot():
     assert base.max() - base.min() > 0.15
     hop = _perform("hop on one leg")
     assert (hop[:, J["right_ankle"], 1] - hop[:, J["left_ankle"], 1]).min() > 0.1  # the right foot never lands
+
+
+def _lateral(skel, joint):
+    """Signed distance of `joint` from the spine base along the subject's left (hips define the axis)."""
+    left = skel[:, J["left_hip"]] - skel[:, J["right_hip"]]
+    left /= np.linalg.norm(left, axis=-1, keepdims=True)
+    return ((skel[:, J[joint]] - skel[:, J["spine_base"]]) * left).sum(-1)
+
+
+def test_fall_down_ends_low_and_toe_touches_bring_the_hands_down_not_the_hips():
+    for seed in range(3):
+        fall = _perform("fall down", seed)
+        base = fall[:, J["spine_base"], 1]
+        assert base[:5].mean() - base[-5:].mean() > 0.25  # once per take: it ends on the floor
+        toes = _perform("toe touches", seed)
+        assert toes[:, J["left_wrist"], 1].min() < 0.6 and toes[:, J["right_wrist"], 1].min() < 0.6
+        assert np.ptp(toes[:, J["spine_base"], 1]) < 0.1
+
+
+def test_side_kick_moves_the_right_foot_out_and_both_hands_wipe_the_face():
+    for seed in range(3):
+        kick = _perform("side kick", seed)
+        assert -_lateral(kick, "right_ankle").min() > 0.35 > _lateral(kick, "left_ankle").max()
+        wipe = _perform("wipe the face", seed)
+        for side in ("left", "right"):
+            assert np.linalg.norm(wipe[:, J[f"{side}_wrist"]] - wipe[:, J["head"]], axis=-1).min() < 0.2
+
+
+def test_reach_into_a_pocket_brings_the_right_hand_to_the_right_hip():
+    for seed in range(3):
+        skel = _perform("reach into a pocket", seed)
+        near = np.linalg.norm(skel[:, J["right_wrist"]] - skel[:, J["right_hip"]], axis=-1)
+        far = np.linalg.norm(skel[:, J["left_wrist"]] - skel[:, J["left_hip"]], axis=-1)
+        assert near.min() < 0.16 < far.min()
