@@ -86,7 +86,7 @@ def run_one(variant: Variant, seed: int, base: Path, pool: Path, nwucla: Path, o
             f"run.seed={seed}", f"diffusion.iterations={iterations}", *extra, *variant.overrides]
     if train_main(argv) != 0:
         raise FdsmError(f"training {variant.name} seed {seed} failed (see the message above)")
-    report = evaluate(out / "checkpoint", nwucla, pool, [seed], cache)
+    report = evaluate(out / "checkpoint", nwucla, pool, [seed], cache, trained=False)
     result = {"variant": variant.name, "seed": seed, "iterations": iterations, "argv": argv,
               **{part: {k: report[part][k]["mean"] for k in ("top1", "top3")} for part in ("nwucla", "heldout")}}
     atomic_write(result_file, lambda tmp: tmp.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8"))

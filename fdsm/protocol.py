@@ -10,6 +10,10 @@ Two tests, both scored with the class NAMES only (the text a webcam user types),
     removes the concept from training. They are the split's unseen classes: the encoder, the
     features and the denoiser never see them; they are scored among themselves (chance 1/6).
 
+A third part says what a user typing the names the model WAS trained on gets (not zero-shot):
+(c) the held-back share of the checkpoint's training classes (the sequences `seen_test_fraction`
+    keeps out of the encoder and the denoiser) against all of its training-class names.
+
 The pool is `fdsm-prepare pool` (Bandai 1+2, HDM05, CMU8, SBU, synth merged over the `pool` bank).
 Every number is the mean and population standard deviation over `SEEDS`, the scorer's fixed noise
 seeds (one checkpoint) or, in `fdsm.ablation`, the training seeds.
@@ -42,6 +46,7 @@ POOL_BANK = "pool"
 TEST_DATASET = "nwucla"
 SEEDS = (2025, 2026, 2027)
 TOPK = (1, 3)
+PARTS = ("nwucla", "heldout", "trained")  # (a), (b), (c) in a report
 RECIPE = Path(__file__).resolve().parent / "configs" / "default_live.toml"  # the default model's training recipe
 # Pool classes held out of training (source dataset in the comment). Fixed up front; see the docstring.
 HELDOUT: tuple[str, ...] = (
@@ -135,6 +140,18 @@ def heldout_test(pool: Corpus, split: Split) -> TestSet:
                    [pool.classes[c] for c in unseen])
 
 
+def trained_test(pool: Corpus, train_classes: Sequence[int], fraction: float) -> TestSet:
+    """Part (c): the training classes' held-back sequences (never trained on) against all training-class names."""
+    from fdsm.training.parts import held_out, sequence_names
+
+    labels = np.asarray(pool.labels)
+    rows = np.flatnonzero(np.isin(labels, train_classes) & held_out(sequence_names(pool), fraction))
+    position = {c: i for i, c in enumerate(train_classes)}
+    return TestSet(f"trained classes, held-back sequences, {len(train_classes)} names (not zero-shot)",
+                   [pool.sequences[i] for i in rows], np.array([position[int(labels[i])] for i in rows], np.int64),
+                   [pool.classes[c] for c in train_classes])
+
+
 def encoder_key(checkpoint: Any) -> str:
     """A digest of the checkpoint's encoder weights and window settings (features depend on nothing else)."""
     h = hashlib.sha1(f"{checkpoint.cfg.window_frames} {checkpoint.cfg.window_seconds}".encode())
@@ -186,8 +203,9 @@ def score_test(checkpoint: Any, text_encoder: Any, test: TestSet, seeds: Sequenc
 
 
 def evaluate(checkpoint_dir: Path, nwucla: Path, pool: Path | None, seeds: Sequence[int],
-             cache: dict[tuple[str, str], np.ndarray] | None = None) -> dict[str, Any]:
-    """Both parts of the protocol for one checkpoint (the held-out part only when the pool is given).
+             cache: dict[tuple[str, str], np.ndarray] | None = None, trained: bool = True) -> dict[str, Any]:
+    """The protocol's parts for one checkpoint: (a); (b) when the pool is given; (c) too when `trained` and the
+    checkpoint records its training classes.
 
     `cache` memoizes test features across checkpoints that share an encoder (the ablations).
     """
@@ -202,8 +220,13 @@ def evaluate(checkpoint_dir: Path, nwucla: Path, pool: Path | None, seeds: Seque
                               "nwucla": score_test(ckpt, text_encoder, nwucla_test(load_corpus(nwucla)), seeds, cache)}
     if pool is not None:
         bank = str(ckpt.meta.get("bank") or POOL_BANK)
-        report["heldout"] = score_test(ckpt, text_encoder, heldout_test(load_pool(pool), heldout_split(bank)), seeds,
+        pool_corpus = load_pool(pool)
+        report["heldout"] = score_test(ckpt, text_encoder, heldout_test(pool_corpus, heldout_split(bank)), seeds,
                                        cache)
+        train_classes = ckpt.meta.get("training", {}).get("train_classes")
+        if trained and train_classes:
+            test = trained_test(pool_corpus, train_classes, float(ckpt.meta.get("seen_test_fraction", 0.1)))
+            report["trained"] = score_test(ckpt, text_encoder, test, seeds, cache)
     return report
 
 
@@ -214,7 +237,7 @@ def _fmt(stat: dict[str, float]) -> str:
 def format_report(report: dict[str, Any]) -> str:
     """The printed summary: top-1 / top-3 of each part and its per-class table."""
     lines = [f"checkpoint: {report['checkpoint']}"]
-    for key in ("nwucla", "heldout"):
+    for key in PARTS:
         part = report.get(key)
         if part is None:
             continue
@@ -296,7 +319,7 @@ def model_card(config: dict[str, Any], report: dict[str, Any], weights_bytes: in
         f"{report['nwucla']['seeds']})", "",
         "| test | classes | sequences | chance % | top-1 % | top-3 % |", "|---|---:|---:|---:|---:|---:|",
     ]
-    for key in ("nwucla", "heldout"):
+    for key in PARTS:
         if key in report:
             p = report[key]
             lines.append(f"| {p['title']} | {len(p['classes'])} | {p['samples']} | {p['chance']:.1f} | "
@@ -316,6 +339,11 @@ def model_card(config: dict[str, Any], report: dict[str, Any], weights_bytes: in
             weak = [name for name, acc in p["per_class_top1"].items() if acc < p["chance"]]
             lines.append(f"- {p['title']}: top-1 is {verdict}; {len(weak)} of {len(p['classes'])} classes are "
                          f"recognized less often than chance" + (f" ({', '.join(weak)})." if weak else "."))
+    if "trained" in report:
+        p = report["trained"]
+        lines.append(f"- Names it was trained on, typed all at once ({len(p['classes'])} names): top-1 "
+                     f"{_fmt(p['top1'])} % on held-back sequences of those actions (chance {p['chance']:.1f} %); "
+                     "with fewer names typed the task is easier.")
     lines += ["- Validation classes are drawn from the pool and usually have a related training class (a hop on "
               "one leg beside a hop on both, jogging beside running); most test actions have none. "
               "Transfer to actions unlike anything in the training pool is the weak point (docs/default-model.md).",

@@ -20,6 +20,7 @@ from fdsm.scorer import Scorer
 from fdsm.skeleton import rotation_y
 from fdsm.skeleton_encoder import SkeletonEncoder
 from fdsm.text.prompts import load_bank, normalize_name
+from fdsm.training.parts import held_out, sequence_names
 from tests.conftest import standing_pose
 from tests.fdsm.test_denoiser import randomize
 from tests.fdsm.test_recognizer import FakeTextEncoder
@@ -135,6 +136,29 @@ def test_cli_prints_writes_json_and_pngs(checkpoint, corpora, tmp_path, fake_tex
     assert set(report["nwucla"]["per_class_top1"]) == set(NWUCLA_NAMES)
     assert (tmp_path / "cm.png").stat().st_size > 0 and (tmp_path / "cm-heldout.png").stat().st_size > 0
 
+
+
+def test_trained_part_scores_held_back_training_sequences_against_all_training_names(corpora, tmp_path, fake_text):
+    split = protocol.heldout_split()
+    train = list(split.seen[:4])
+    pool = protocol.load_pool(corpora / "pool.npz")
+    part = protocol.trained_test(pool, train, 0.5)
+    share = held_out(sequence_names(pool), 0.5)
+    expected = [i for i, lab in enumerate(pool.labels) if lab in train and share[i]]
+    assert 0 < len(expected) < 4  # half of the four training-class sequences are held back
+    assert [s.name for s in part.sequences] == [pool.sequences[i].name for i in expected]
+    assert part.names == [POOL_NAMES[c] for c in train]
+    assert [part.names[k] for k in part.labels] == [POOL_NAMES[pool.labels[i]] for i in expected]
+
+    cfg = get_preset("tiny", temperature=0.05)
+    ck = tmp_path / "ck"
+    modules = {"encoder": randomize(SkeletonEncoder(cfg), 1, 0.05), "denoiser": randomize(Denoiser(cfg), 2, 0.05)}
+    save_checkpoint(ck, cfg, modules, {"text_encoder": "fake", "bank": "pool", "seen_test_fraction": 1.0,
+                                       "training": {"train_classes": train}})
+    report = protocol.evaluate(ck, corpora / "nwucla.npz", corpora / "pool.npz", [1])
+    assert report["trained"]["samples"] == 4 and report["trained"]["classes"] == part.names  # fraction 1: all held back
+    assert "trained classes, held-back sequences, 4 names" in protocol.format_report(report)
+    assert "trained" not in protocol.evaluate(ck, corpora / "nwucla.npz", corpora / "pool.npz", [1], trained=False)
 
 def test_cli_bad_input_is_one_line(checkpoint, tmp_path, capsys):
     assert protocol.main([str(checkpoint), "--corpora", str(tmp_path)]) == 2
