@@ -362,8 +362,8 @@ def bounce_ball(p: np.ndarray, k: float, a: Angles) -> Angles:
     c = 0.5 + 0.5 * np.sin(p)  # dribble: the forearm pumps down and up beside the hip
     a["right_arm"] = np.stack([30 + 10 * c, np.full_like(c, 60), 80 - 50 * k * c, np.full_like(c, 80)], -1)
     for name in ("left", "right"):
-        a[f"{name}_leg"] = np.stack([20 + 0 * c, np.full_like(c, 8), 30 + 0 * c], -1)
-    a["pitch"] = 15 + 0 * c
+        a[f"{name}_leg"] = np.stack([np.full_like(c, 20), np.full_like(c, 8), np.full_like(c, 30)], -1)
+    a["pitch"] = np.full_like(c, 15)
     return a
 
 
