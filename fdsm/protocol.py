@@ -383,13 +383,15 @@ def ship(checkpoint_dir: Path, report_file: Path, target: Path, train_note: str)
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=PROG, description="The default model's zero-shot protocol: NW-UCLA (all 10 "
-                                "classes unseen) and the pool's held-out classes, names only, over 3 noise seeds.")
+                                "classes unseen) and the pool's held-out classes, plus the trained names on "
+                                "held-back sequences; names only, over 3 noise seeds.")
     p.add_argument("--protocol", choices=["default"], default="default", help="the protocol (only: default)")
     p.add_argument("checkpoint", nargs="?", type=Path, default=None,
                    help="checkpoint folder (default: assets/checkpoints/default)")
     p.add_argument("--corpora", type=Path, required=True,
                    help="folder with the fdsm-prepare corpora nwucla.npz and pool.npz")
-    p.add_argument("--no-heldout", action="store_true", help="score NW-UCLA only (skip the pool's held-out split)")
+    p.add_argument("--no-heldout", action="store_true",
+                   help="score NW-UCLA only (skip the pool's held-out split and trained names)")
     p.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS), help="scorer noise seeds")
     p.add_argument("--json", type=Path, help="write the full report (with confusion matrices) here")
     p.add_argument("--confusion", type=Path, help="NW-UCLA confusion-matrix PNG (the held-out one gets -heldout)")
