@@ -141,11 +141,15 @@ def heldout_test(pool: Corpus, split: Split) -> TestSet:
 
 
 def trained_test(pool: Corpus, train_classes: Sequence[int], fraction: float) -> TestSet:
-    """Part (c): the training classes' held-back sequences (never trained on) against all training-class names."""
-    from fdsm.training.parts import held_out, sequence_names
+    """Part (c): the training classes' held-back sequences (never trained on) against all training-class names.
+
+    The rows are the trainer's own seen-class test share (`fdsm.training.feature_stage.test_parts`).
+    """
+    from fdsm.training.feature_stage import test_parts
+    from fdsm.training.parts import ClassParts
 
     labels = np.asarray(pool.labels)
-    rows = np.flatnonzero(np.isin(labels, train_classes) & held_out(sequence_names(pool), fraction))
+    rows = test_parts(pool, ClassParts(len(pool.classes), (), (), tuple(train_classes)), fraction)["seen"]
     position = {c: i for i, c in enumerate(train_classes)}
     return TestSet(f"trained classes, held-back sequences, {len(train_classes)} names (not zero-shot)",
                    [pool.sequences[i] for i in rows], np.array([position[int(labels[i])] for i in rows], np.int64),

@@ -30,6 +30,7 @@ from fdsm.skeleton import DEFAULT_FPS, J, rotation_y
 BANK = "synth"
 ARM_REST = (8.0, 0.0, 12.0, 40.0)  # upper-arm raise, swing; forearm raise, swing
 HANDS_ON_HIPS = (40.0, -10.0, 50.0, 170.0)  # elbows out to the sides, wrists at the hips
+HAND_TO_MOUTH = (86.0, 102.0, 127.0, -124.0)  # right wrist at the mouth (fitted for a 1.75 m body)
 Angles = dict[str, np.ndarray]
 
 
@@ -321,7 +322,7 @@ def _smoothstep(x: np.ndarray) -> np.ndarray:
 
 def eat(p: np.ndarray, k: float, a: Angles) -> Angles:
     c = _ramp(p)  # fork from the plate to the mouth and back, the other hand holding the plate
-    a["right_arm"] = _arm(c, (30, 80, 85, 90), (86, 102, 127, -124))
+    a["right_arm"] = _arm(c, (30, 80, 85, 90), HAND_TO_MOUTH)
     a["left_arm"] = np.tile((30.0, 80.0, 85.0, 90.0), (len(p), 1))
     a["head_pitch"] = 10 + 8 * (1 - c)
     return a
@@ -330,7 +331,7 @@ def eat(p: np.ndarray, k: float, a: Angles) -> Angles:
 def sneeze(p: np.ndarray, k: float, a: Angles) -> Angles:
     c = _hold(p)
     jerk = np.clip(np.sin(p - 0.5), 0, None) ** 8  # a sharp forward jerk while the hand covers the mouth
-    a["right_arm"] = _arm(c, ARM_REST, (86, 102, 127, -124))
+    a["right_arm"] = _arm(c, ARM_REST, HAND_TO_MOUTH)
     a["pitch"] = 22 * k * jerk
     a["head_pitch"] = 25 * k * jerk - 5 * c
     return a
@@ -362,7 +363,7 @@ def bounce_ball(p: np.ndarray, k: float, a: Angles) -> Angles:
     c = 0.5 + 0.5 * np.sin(p)  # dribble: the forearm pumps down and up beside the hip
     a["right_arm"] = np.stack([30 + 10 * c, np.full_like(c, 60), 80 - 50 * k * c, np.full_like(c, 80)], -1)
     for name in ("left", "right"):
-        a[f"{name}_leg"] = np.stack([np.full_like(c, 20), np.full_like(c, 8), np.full_like(c, 30)], -1)
+        a[f"{name}_leg"] = np.tile((20.0, 8.0, 30.0), (len(p), 1))
     a["pitch"] = np.full_like(c, 15)
     return a
 
