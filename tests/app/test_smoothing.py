@@ -18,11 +18,20 @@ def test_ema_matches_closed_form() -> None:
 
 
 def test_hysteresis_holds_top_inside_margin_and_switches_beyond() -> None:
-    s = ScoreSmoother(alpha=1.0, margin=0.1)
+    s = ScoreSmoother(alpha=1.0, margin=0.2)
     assert s.update({"wave": 0.55, "clap": 0.45}).top == "wave"
-    assert s.update({"wave": 0.48, "clap": 0.52}).top == "wave"  # clap ahead by 0.04 < margin
-    assert s.update({"wave": 0.40, "clap": 0.60}).top == "clap"  # ahead by 0.2 > margin
+    assert s.update({"wave": 0.48, "clap": 0.52}).top == "wave"  # clap ahead by a factor 1.08 < e^0.2 = 1.22
+    assert s.update({"wave": 0.40, "clap": 0.60}).top == "clap"  # factor 1.5 > 1.22
     assert s.update({"wave": 0.52, "clap": 0.48}).top == "clap"
+
+
+def test_margin_is_relative_so_flat_scores_over_many_labels_still_switch() -> None:
+    """Eight labels at 0.06-0.18: a challenger at 0.16 against the shown 0.11 is clearly ahead (factor 1.45)."""
+    s = ScoreSmoother(alpha=1.0)
+    first = {"wave": 0.18, "clap": 0.11, **{f"other{i}": 0.71 / 6 for i in range(6)}}
+    assert s.update(first).top == "wave"
+    later = {"wave": 0.11, "clap": 0.16, **{f"other{i}": 0.73 / 6 for i in range(6)}}
+    assert s.update(later).top == "clap"  # ahead by only 0.05 in probability
 
 
 def test_without_smoothing_top_follows_argmax() -> None:
@@ -53,3 +62,5 @@ def test_bad_parameters_are_rejected() -> None:
         ScoreSmoother(alpha=0.0)
     with pytest.raises(ValueError):
         ScoreSmoother(reject_on=0.3, reject_off=0.5)
+    with pytest.raises(ValueError):
+        ScoreSmoother(margin=-0.1)
