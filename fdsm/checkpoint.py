@@ -92,6 +92,23 @@ def read_config(directory: str | Path) -> dict[str, Any]:
     return config
 
 
+def trained_names(meta: dict[str, Any]) -> frozenset[str]:
+    """Comparison keys (`normalize_name`) of the names the denoiser was trained on: its training classes'
+    names, plus their bank synonyms when it trained on synonyms. Empty when the checkpoint does not say."""
+    from fdsm.text.prompts import load_bank, normalize_name
+
+    training = meta.get("training") or {}
+    names, ids = meta.get("class_names") or [], training.get("train_classes") or []
+    keys = {normalize_name(names[i]) for i in ids if 0 <= i < len(names)}
+    if keys and meta.get("bank") and (training.get("config") or {}).get("diffusion", {}).get("synonyms", 0) > 0:
+        try:
+            bank = load_bank(str(meta["bank"]))
+        except FdsmError:  # a bank this install lacks: the names alone
+            bank = []
+        keys |= {normalize_name(syn) for c in bank if c.index in ids for syn in c.synonyms}
+    return frozenset(keys)
+
+
 def load_checkpoint(directory: str | Path, text_encoder: str | None = None, text_dim: int | None = None) -> Checkpoint:
     """Load a checkpoint; if `text_encoder`/`text_dim` are given they must match what it was trained with."""
     directory = Path(directory)

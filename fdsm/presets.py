@@ -46,6 +46,7 @@ class ModelConfig:
     encoder_kernel: int = 9
     temperature: float = 1.0
     reject_margin: float = 0.0  # 0 disables rejection
+    seen_bias: float = 0.0  # calibrated stacking: trained names' logits lowered by this (temperature units); 0 = off
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "encoder_channels", tuple(int(c) for c in self.encoder_channels))
@@ -62,6 +63,8 @@ class ModelConfig:
             problems.append("feature_dim, depth, num_noises, window_frames and text_tokens must be >= 1")
         if self.temperature <= 0:
             problems.append(f"temperature must be > 0, got {self.temperature}")
+        if self.seen_bias < 0:
+            problems.append(f"seen_bias must be >= 0, got {self.seen_bias}")
         if not self.encoder_channels:
             problems.append("encoder_channels must not be empty")
         if problems:

@@ -13,6 +13,10 @@ Two tests, both scored with the class NAMES only (the text a webcam user types),
 A third part says what a user typing the names the model WAS trained on gets (not zero-shot):
 (c) the held-back share of the checkpoint's training classes (the sequences `seen_test_fraction`
     keeps out of the encoder and the denoiser) against all of its training-class names.
+And a fourth what a user typing a mix of both gets (generalized zero-shot):
+(d) all training names and the six held-out names at once; the sequences of (c) give the top-1 on
+    trained classes S, those of (b) the top-1 on held-out classes U, and H = 2SU/(S+U). Scored with the
+    checkpoint's seen-name correction (`ModelConfig.seen_bias`, as the recognizer scores) and without.
 
 The pool is `fdsm-prepare pool` (Bandai 1+2, HDM05, CMU8, SBU, synth merged over the `pool` bank).
 Every number is the mean and population standard deviation over `SEEDS`, the scorer's fixed noise
@@ -46,7 +50,7 @@ POOL_BANK = "pool"
 TEST_DATASET = "nwucla"
 SEEDS = (2025, 2026, 2027)
 TOPK = (1, 3)
-PARTS = ("nwucla", "heldout", "trained")  # (a), (b), (c) in a report
+PARTS = ("nwucla", "heldout", "trained")  # (a), (b), (c) in a report; (d) is "mixed"
 RECIPE = Path(__file__).resolve().parent / "configs" / "default_live.toml"  # the default model's training recipe
 # Pool classes held out of training (source dataset in the comment). Fixed up front; see the docstring.
 HELDOUT: tuple[str, ...] = (
@@ -156,6 +160,17 @@ def trained_test(pool: Corpus, train_classes: Sequence[int], fraction: float) ->
                    [pool.classes[c] for c in train_classes])
 
 
+def mixed_tests(pool: Corpus, split: Split, train_classes: Sequence[int],
+                fraction: float) -> tuple[TestSet, TestSet, np.ndarray]:
+    """Part (d): (c)'s and (b)'s sequences, each against all training names followed by the held-out names;
+    also the (K,) mask of the training names."""
+    trained, heldout = trained_test(pool, train_classes, fraction), heldout_test(pool, split)
+    names = trained.names + heldout.names
+    return (TestSet("mixed: trained-class sequences", trained.sequences, trained.labels, names),
+            TestSet("mixed: held-out-class sequences", heldout.sequences, heldout.labels + len(trained.names), names),
+            np.arange(len(names)) < len(trained.names))
+
+
 def encoder_key(checkpoint: Any) -> str:
     """A digest of the checkpoint's encoder weights and window settings (features depend on nothing else)."""
     h = hashlib.sha1(f"{checkpoint.cfg.window_frames} {checkpoint.cfg.window_seconds}".encode())
@@ -179,8 +194,12 @@ def test_features_of(checkpoint: Any, test: TestSet, cache: dict[tuple[str, str]
 
 
 def score_test(checkpoint: Any, text_encoder: Any, test: TestSet, seeds: Sequence[int],
-               cache: dict[tuple[str, str], np.ndarray] | None = None) -> dict[str, Any]:
-    """Top-k per seed (mean, std), per-class top-1 (mean over seeds) and the confusion matrix summed over seeds."""
+               cache: dict[tuple[str, str], np.ndarray] | None = None,
+               offsets: np.ndarray | None = None) -> dict[str, Any]:
+    """Top-k per seed (mean, std), per-class top-1 (mean over seeds) and the confusion matrix summed over seeds.
+
+    `offsets` (K,) are added to every window's errors first (the seen-name correction, `fdsm.scorer.seen_offsets`).
+    """
     import torch
 
     from fdsm.training.metrics import confusion_matrix, mean_std, per_class_accuracy, topk_accuracy
@@ -195,6 +214,8 @@ def score_test(checkpoint: Any, text_encoder: Any, test: TestSet, seeds: Sequenc
     class_acc = []
     for seed in seeds:
         err = label_errors(checkpoint.denoiser, cfg.replace(noise_seed=int(seed)), feats, pooled, tokens, mask)
+        if offsets is not None:
+            err = err + offsets
         for n in TOPK:
             per_seed[f"top{n}"].append(100.0 * topk_accuracy(-err, test.labels, n))
         seed_cm = confusion_matrix(err.argmin(axis=1), test.labels, k)
@@ -206,10 +227,31 @@ def score_test(checkpoint: Any, text_encoder: Any, test: TestSet, seeds: Sequenc
             "confusion": cm.tolist()}
 
 
+def score_mixed(checkpoint: Any, text_encoder: Any, tests: tuple[TestSet, TestSet, np.ndarray], seeds: Sequence[int],
+                cache: dict[tuple[str, str], np.ndarray] | None = None) -> dict[str, Any]:
+    """Part (d): S, U and their harmonic mean H per seed, with the checkpoint's seen-name correction and without."""
+    from fdsm.scorer import seen_offsets
+    from fdsm.training.metrics import mean_std
+
+    seen, unseen, trained = tests
+    k_trained = int(trained.sum())
+    out: dict[str, Any] = {"title": f"mixed label set: {k_trained} training + {len(seen.names) - k_trained} held-out "
+                                    "names at once (generalized zero-shot)",
+                           "samples": [len(seen.labels), len(unseen.labels)], "seeds": [int(s) for s in seeds],
+                           "seen_bias": float(checkpoint.cfg.seen_bias)}
+    for key, bias in (("corrected", checkpoint.cfg.seen_bias), ("uncorrected", 0.0)):
+        offsets = seen_offsets(checkpoint.cfg.replace(seen_bias=bias), trained)
+        s = score_test(checkpoint, text_encoder, seen, seeds, cache, offsets)["top1"]["values"]
+        u = score_test(checkpoint, text_encoder, unseen, seeds, cache, offsets)["top1"]["values"]
+        h = [2 * a * b / (a + b) if a + b else 0.0 for a, b in zip(s, u, strict=True)]
+        out[key] = {"S": mean_std(s), "U": mean_std(u), "H": mean_std(h)}
+    return out
+
+
 def evaluate(checkpoint_dir: Path, nwucla: Path, pool: Path | None, seeds: Sequence[int],
              cache: dict[tuple[str, str], np.ndarray] | None = None, trained: bool = True) -> dict[str, Any]:
-    """The protocol's parts for one checkpoint: (a); (b) when the pool is given; (c) too when `trained` and the
-    checkpoint records its training classes.
+    """The protocol's parts for one checkpoint: (a); (b) when the pool is given; (c) and (d) too when `trained`
+    and the checkpoint records its training classes.
 
     `cache` memoizes test features across checkpoints that share an encoder (the ablations).
     """
@@ -229,8 +271,12 @@ def evaluate(checkpoint_dir: Path, nwucla: Path, pool: Path | None, seeds: Seque
                                        cache)
         train_classes = ckpt.meta.get("training", {}).get("train_classes")
         if trained and train_classes:
-            test = trained_test(pool_corpus, train_classes, float(ckpt.meta.get("seen_test_fraction", 0.1)))
+            fraction = float(ckpt.meta.get("seen_test_fraction", 0.1))
+            test = trained_test(pool_corpus, train_classes, fraction)
             report["trained"] = score_test(ckpt, text_encoder, test, seeds, cache)
+            report["mixed"] = score_mixed(ckpt, text_encoder,
+                                          mixed_tests(pool_corpus, heldout_split(bank), train_classes, fraction),
+                                          seeds, cache)
     return report
 
 
@@ -238,8 +284,16 @@ def _fmt(stat: dict[str, float]) -> str:
     return f"{stat['mean']:.1f} +- {stat['std']:.1f}"
 
 
+def mixed_table(part: dict[str, Any]) -> list[str]:
+    """Part (d) as a markdown table: S, U, H with and without the seen-name correction."""
+    rows = [("with the seen-name correction (seen_bias "
+             f"{part['seen_bias']:g})", part["corrected"]), ("without it", part["uncorrected"])]
+    return ["| mixed label set | S: trained-class top-1 % | U: held-out-class top-1 % | H % |", "|---|---:|---:|---:|",
+            *[f"| {name} | {_fmt(r['S'])} | {_fmt(r['U'])} | {_fmt(r['H'])} |" for name, r in rows]]
+
+
 def format_report(report: dict[str, Any]) -> str:
-    """The printed summary: top-1 / top-3 of each part and its per-class table."""
+    """The printed summary: top-1 / top-3 of each part and its per-class table; (d) as S / U / H."""
     lines = [f"checkpoint: {report['checkpoint']}"]
     for key in PARTS:
         part = report.get(key)
@@ -250,6 +304,10 @@ def format_report(report: dict[str, Any]) -> str:
                   f"top-1 {_fmt(part['top1'])} %   top-3 {_fmt(part['top3'])} %", "",
                   "| class | top-1 % (mean over seeds) |", "|---|---:|"]
         lines += [f"| {name} | {acc:.1f} |" for name, acc in part["per_class_top1"].items()]
+    if "mixed" in report:
+        part = report["mixed"]
+        lines += ["", f"## {part['title']} ({part['samples'][0]} + {part['samples'][1]} sequences, "
+                      f"seeds {part['seeds']})", "", *mixed_table(part)]
     return "\n".join(lines)
 
 
@@ -328,6 +386,9 @@ def model_card(config: dict[str, Any], report: dict[str, Any], weights_bytes: in
             p = report[key]
             lines.append(f"| {p['title']} | {len(p['classes'])} | {p['samples']} | {p['chance']:.1f} | "
                          f"{_fmt(p['top1'])} | {_fmt(p['top3'])} |")
+    if "mixed" in report:
+        lines += ["", f"{report['mixed']['title']}: S = top-1 on the trained classes' held-back sequences, U = on the "
+                      "held-out classes' sequences, H their harmonic mean.", "", *mixed_table(report["mixed"])]
     metrics = config.get("metrics", {})
     if "best" in metrics:
         lines += ["", f"Validation (training-time model selection): {json.dumps(metrics['best'])}"]

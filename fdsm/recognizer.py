@@ -20,17 +20,22 @@ import numpy as np
 import torch
 
 from fdsm.assets import asset_path, sha256_file
-from fdsm.checkpoint import CONFIG, WEIGHTS, Checkpoint, load_checkpoint
+from fdsm.checkpoint import CONFIG, WEIGHTS, Checkpoint, load_checkpoint, trained_names
 from fdsm.errors import AssetError, CheckpointError, FdsmError
 from fdsm.export import WEIGHTS_KEY, export_bytes, label_arrays, scorer_for
+from fdsm.scorer import seen_offsets
 from fdsm.skeleton import as_bodies, normalize
+from fdsm.text.prompts import normalize_name
 
 BACKENDS = ("onnx", "torch")
 
 
 @dataclass
 class Result:
-    """One window's answer: best label (None = nothing matches), probabilities, raw errors, label matches."""
+    """One window's answer: best label (None = nothing matches), probabilities, raw errors, label matches.
+
+    `top` and `scores` include the checkpoint's seen-name correction (`ModelConfig.seen_bias`); `errors` do not.
+    """
 
     top: str | None
     scores: dict[str, float]
@@ -77,6 +82,8 @@ class Recognizer:
         self._label_state: Any = None
         self._label_arrays: dict[str, np.ndarray] = {}
         self._matches: dict[str, Any] = {}
+        self._offsets = torch.zeros(0)
+        self._trained = trained_names(checkpoint.meta)
 
     @classmethod
     def from_pretrained(cls, path: str | Path | None = None, backend: str = "onnx", text_encoder: Any = None,
@@ -139,6 +146,8 @@ class Recognizer:
                                            torch.from_numpy(np.asarray(tokens, np.float32)),
                                            torch.from_numpy(np.asarray(mask, bool)))
         self._labels, self._label_state = clean, state
+        trained = [normalize_name(lab) in self._trained for lab in clean]
+        self._offsets = torch.from_numpy(seen_offsets(self.cfg, np.asarray(trained)))
         self._label_arrays = label_arrays(state) if self.session is not None else {}
         self._matches = {lab: match_label(lab) if match_label else None for lab in clean}
 
@@ -166,8 +175,9 @@ class Recognizer:
     def recognize(self, skeleton: np.ndarray, fps: float = 30.0) -> Result:
         """Score the current window against the labels."""
         err = torch.from_numpy(np.asarray(self.errors(self.window(skeleton, fps)[None]), np.float32))
-        probs = self.scorer.probabilities(err)[0]
-        best = int(self.scorer.decide(err)[0])
+        stacked = err + self._offsets  # calibrated stacking: see fdsm.scorer.seen_offsets
+        probs = self.scorer.probabilities(stacked)[0]
+        best = int(self.scorer.decide(stacked)[0])
         return Result(top=self._labels[best] if best >= 0 else None,
                       scores={lab: float(p) for lab, p in zip(self._labels, probs, strict=True)},
                       errors={lab: float(e) for lab, e in zip(self._labels, err[0], strict=True)},

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -80,6 +81,16 @@ class Scorer(nn.Module):
         two = errors.topk(2, dim=-1, largest=False).values
         gap = (two[:, 1] - two[:, 0]) / self.cfg.temperature  # = log(p_best / p_runner_up)
         return torch.where(gap < self.cfg.reject_margin, torch.full_like(best, -1), best)
+
+
+def seen_offsets(cfg: ModelConfig, trained: np.ndarray) -> np.ndarray:
+    """(K,) error offsets for calibrated stacking: `seen_bias` temperature units on each trained label.
+
+    A denoiser fits the names it was trained on better than any new name, so in a label set that mixes both
+    a never-trained name almost never wins; lowering the trained names' logits by a constant evens that out
+    (the constant was chosen on validation folds: docs/default-model.md).
+    """
+    return (cfg.seen_bias * cfg.temperature * np.asarray(trained, bool)).astype(np.float32)
 
 
 def calibrate_temperature(errors: torch.Tensor, labels: torch.Tensor, lo: float = 1e-4, hi: float = 1e4) -> float:

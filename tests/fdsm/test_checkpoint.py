@@ -7,7 +7,7 @@ import json
 import pytest
 import torch
 
-from fdsm.checkpoint import load_checkpoint, save_checkpoint
+from fdsm.checkpoint import load_checkpoint, save_checkpoint, trained_names
 from fdsm.denoiser import Denoiser
 from fdsm.errors import CheckpointError
 from fdsm.presets import get_preset
@@ -80,3 +80,14 @@ def test_saving_is_atomic_and_leaves_no_temp_files(saved):
     path, cfg, modules = saved
     save_checkpoint(path, cfg, modules, {"text_encoder": "fake"})
     assert not [p for p in path.iterdir() if p.name.startswith(".")]
+
+
+def test_trained_names_are_the_training_classes_plus_their_synonyms_when_trained_on():
+    meta = {"bank": "pool", "class_names": ["walk", "run", "sprint"],
+            "training": {"train_classes": [0, 2], "config": {"diffusion": {"synonyms": 0.5}}}}
+    names = trained_names(meta)
+    assert {"walk", "sprint", "walking", "walk forward", "dash", "run fast"} <= names  # pool bank synonyms
+    assert "run" not in names and "running" not in names
+    meta["training"]["config"]["diffusion"]["synonyms"] = 0.0
+    assert trained_names(meta) == {"walk", "sprint"}
+    assert trained_names({"class_names": ["walk"]}) == frozenset()  # a checkpoint that does not say

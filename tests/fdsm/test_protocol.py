@@ -160,6 +160,37 @@ def test_trained_part_scores_held_back_training_sequences_against_all_training_n
     assert "trained classes, held-back sequences, 4 names" in protocol.format_report(report)
     assert "trained" not in protocol.evaluate(ck, corpora / "nwucla.npz", corpora / "pool.npz", [1], trained=False)
 
+
+@pytest.mark.parametrize("bias", [0.0, 1e6])
+def test_mixed_part_scores_both_shares_against_all_names_with_the_seen_name_correction(corpora, tmp_path, fake_text,
+                                                                                        bias):
+    """(d): training + held-out names at once. No correction: both rows equal. An overwhelming one: trained names
+    never win (S = 0) and the held-out sequences are ranked among the held-out names alone, i.e. U = part (b)."""
+    split = protocol.heldout_split()
+    train = list(split.seen[:4])
+    pool = protocol.load_pool(corpora / "pool.npz")
+    seen, unseen, trained = protocol.mixed_tests(pool, split, train, 1.0)
+    assert seen.names == unseen.names == [POOL_NAMES[c] for c in train + list(split.unseen)]
+    assert trained.tolist() == [True] * 4 + [False] * len(split.unseen)
+    assert [unseen.names[k] for k in unseen.labels] == [POOL_NAMES[pool.labels[i]] for i in range(len(pool.labels))
+                                                         if pool.labels[i] in split.unseen]
+
+    cfg = get_preset("tiny", temperature=0.05, seen_bias=bias)
+    ck = tmp_path / "ck"
+    modules = {"encoder": randomize(SkeletonEncoder(cfg), 1, 0.05), "denoiser": randomize(Denoiser(cfg), 2, 0.05)}
+    save_checkpoint(ck, cfg, modules, {"text_encoder": "fake", "bank": "pool", "seen_test_fraction": 1.0,
+                                       "training": {"train_classes": train}})
+    report = protocol.evaluate(ck, corpora / "nwucla.npz", corpora / "pool.npz", [1, 2])
+    mixed = report["mixed"]
+    assert mixed["samples"] == [4, 12] and mixed["seen_bias"] == bias
+    assert "4 training + 6 held-out names" in protocol.format_report(report)
+    if bias == 0.0:
+        assert mixed["corrected"] == mixed["uncorrected"]
+    else:
+        assert mixed["corrected"]["S"]["mean"] == 0.0
+        assert mixed["corrected"]["U"]["mean"] == pytest.approx(report["heldout"]["top1"]["mean"])
+    assert "mixed" not in protocol.evaluate(ck, corpora / "nwucla.npz", corpora / "pool.npz", [1], trained=False)
+
 def test_cli_bad_input_is_one_line(checkpoint, tmp_path, capsys):
     assert protocol.main([str(checkpoint), "--corpora", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip()

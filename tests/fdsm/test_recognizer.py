@@ -154,3 +154,32 @@ def test_stale_onnx_without_the_onnx_package_falls_back_to_torch(checkpoint, wav
     assert rec.backend == "torch" and rec.session is None
     assert "scoring with torch" in capsys.readouterr().err
     assert sum(rec.recognize(waving_sequence).scores.values()) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_seen_bias_lowers_the_trained_names_logits_by_exactly_its_value(tmp_path, waving_sequence):
+    """Calibrated stacking: trained names ("wave", "drink water", typed in any case) lose `seen_bias` logits against
+    never-trained ones; raw errors and the ratios among trained names are untouched."""
+    cfg = get_preset("tiny", text_stream="cached", temperature=0.05)
+    path = tmp_path / "ck"
+    save_checkpoint(path, cfg, {"encoder": randomize(SkeletonEncoder(cfg), 1, 0.05),
+                                "denoiser": randomize(Denoiser(cfg), 2, 0.05)},
+                    {"text_encoder": "fake", "class_names": ["wave", "clap", "drink water"],
+                     "training": {"train_classes": [0, 2]}})
+    labels = ["Wave", "jump up", "drink  water", "sit down"]
+    results = []
+    for bias in (0.0, 0.7):
+        rec = recognizer(path, "torch", seen_bias=bias)
+        rec.set_labels(labels)
+        results.append(rec.recognize(waving_sequence))
+    plain, stacked = results
+    assert stacked.errors == plain.errors
+    log = {k: {lab: np.log(r.scores[lab]) for lab in labels} for k, r in (("plain", plain), ("stacked", stacked))}
+
+    def gap(which, a, b):
+        return log[which][a] - log[which][b]
+
+    assert gap("stacked", "Wave", "jump up") == pytest.approx(gap("plain", "Wave", "jump up") - 0.7, abs=1e-4)
+    assert gap("stacked", "drink  water", "sit down") == pytest.approx(gap("plain", "drink  water", "sit down") - 0.7,
+                                                                      abs=1e-4)
+    assert gap("stacked", "Wave", "drink  water") == pytest.approx(gap("plain", "Wave", "drink  water"), abs=1e-4)
+    assert gap("stacked", "jump up", "sit down") == pytest.approx(gap("plain", "jump up", "sit down"), abs=1e-4)
