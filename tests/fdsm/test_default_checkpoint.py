@@ -48,20 +48,23 @@ def test_files_size_and_recorded_training():
 
 
 def test_default_checkpoint_is_the_live_preset():
-    """What `fdsm-bench scorer` measures as `live` is what the app ships (all but the calibrated temperature)."""
+    """What `fdsm-bench scorer` measures as `live` is what the app ships (all but the calibrated temperature and
+    the recipe's scoring-time settings)."""
+    recipe = default_config()
+    apply_toml(recipe, protocol.RECIPE, ModelConfig().to_dict())
     shipped = ModelConfig.from_dict(json.loads((DEFAULT / "config.json").read_text())["model"])
-    assert shipped == get_preset("live", temperature=shipped.temperature)
+    assert shipped == get_preset("live", temperature=shipped.temperature, **recipe["model"])
 
 
 def test_default_checkpoint_was_trained_with_the_current_recipe():
     """A recipe change without a re-trained, re-shipped checkpoint fails here (settings added since the
     checkpoint was trained count with their default, which reproduces the old behaviour)."""
     defaults, recipe = default_config(), default_config()
-    apply_toml(recipe, protocol.RECIPE)
+    apply_toml(recipe, protocol.RECIPE, ModelConfig().to_dict())
     trained = json.loads((DEFAULT / "config.json").read_text())["training"]["config"]
-    for section in ("encoder", "features", "diffusion"):
+    for section in ("model", "encoder", "features", "diffusion"):
         for key, value in recipe[section].items():
-            assert trained[section].get(key, defaults[section][key]) == value, f"{section}.{key}"
+            assert trained[section].get(key, defaults[section].get(key)) == value, f"{section}.{key}"
 
 
 def _check(result, labels):
