@@ -1,8 +1,9 @@
 """The label editor: type action names, add, remove, reorder (drag or buttons), or pick an example set.
 
-Typed labels that match a known class of the prompt banks are marked, so the user can see which names
-describe an action the banks know and which are pure zero-shot text. (Whether a match also brings richer
-descriptions into scoring is the checkpoint's choice: its `text_level`, shown in the model card.)
+Typed labels are marked by what the model knows of them: a name the checkpoint was trained on, a name
+that matches a known class of the prompt banks the model was not trained on, or pure zero-shot text.
+(Whether a match also brings richer descriptions into scoring is the checkpoint's choice: its
+`text_level`, shown in the model card.)
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from app.labels import EXAMPLE_SETS, clean_labels
 from fdsm.errors import FdsmError
 
 MATCH_MARK = "\u2605"  # a star before labels that matched a known class
+TRAINED_MARK = "\u25cf"  # a dot before labels the checkpoint was trained on
 PICK_SET = "Example sets..."
 
 
@@ -122,20 +124,29 @@ class LabelEditor(QWidget):
         self.list.setCurrentRow(new)
         self._changed()
 
-    def set_matches(self, matches: dict[str, str | None]) -> None:
-        """Mark labels that matched a known class (label -> class description, None when no match)."""
-        known = {k: v for k, v in matches.items() if v}
+    def set_matches(self, matches: dict[str, str | None], trained: frozenset[str] = frozenset()) -> None:
+        """Mark trained labels and labels that matched a known class (label -> class description, None when none)."""
+        known = {k: v for k, v in matches.items() if v and k not in trained}
         self.list.blockSignals(True)
         for i in range(self.list.count()):
             item = self.list.item(i)
             label = item.data(Qt.ItemDataRole.UserRole)
-            item.setText(f"{MATCH_MARK} {label}" if label in known else label)
-            item.setToolTip(f"matches the known class {known[label]}" if label in known
-                            else "no known class: pure zero-shot on the typed name")
-            item.setForeground(QColor("#7ed957") if label in known else QColor("#ebeef3"))
+            if label in trained:
+                text, tip, colour = (f"{TRAINED_MARK} {label}", "trained action: the model learned this name "
+                                     "from motion data", "#5ab0ff")
+            elif label in known:
+                text, tip, colour = (f"{MATCH_MARK} {label}", f"matches the known class {known[label]}, which the "
+                                     "model was not trained on: zero-shot", "#7ed957")
+            else:
+                text, tip, colour = label, "no known class: pure zero-shot on the typed name", "#ebeef3"
+            item.setText(text)
+            item.setToolTip(tip)
+            item.setForeground(QColor(colour))
         self.list.blockSignals(False)
-        self.match_note.setText(f"{MATCH_MARK} matches a known class ({len(known)} of {self.list.count()}; "
-                                "hover a label for the class)" if known else "")
+        n_trained = sum(self.list.item(i).data(Qt.ItemDataRole.UserRole) in trained for i in range(self.list.count()))
+        parts = [f"{TRAINED_MARK} trained on ({n_trained})"] if n_trained else []
+        parts += [f"{MATCH_MARK} matches a known class ({len(known)})"] if known else []
+        self.match_note.setText(f"{', '.join(parts)} of {self.list.count()}; hover a label for more" if parts else "")
 
     def _item(self, label: str) -> QListWidgetItem:
         item = QListWidgetItem(label)

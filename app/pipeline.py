@@ -89,6 +89,7 @@ class Update:
     scored: Scored | None = None
     labels: tuple[str, ...] = ()
     matches: dict[str, str | None] = field(default_factory=dict)
+    trained: frozenset[str] = frozenset()  # labels the checkpoint was trained on
 
 
 class Pipeline:
@@ -106,6 +107,7 @@ class Pipeline:
         self._pending_labels: tuple[str, ...] | None = tuple(labels)
         self.labels: tuple[str, ...] = ()
         self.matches: dict[str, str | None] = {}
+        self.trained: frozenset[str] = frozenset()
         self._last_src_t: float | None = None
         self._offset = 0.0
 
@@ -124,12 +126,14 @@ class Pipeline:
         t2 = self._clock()
         timings = {"pose": 1e3 * (t1 - t0), "window": 1e3 * (t2 - t1)}
         update = Update(frame, pose.persons, pose.landmarks, pose.track_ids, timings, labels=self.labels,
-                        matches=self.matches)
+                        matches=self.matches, trained=self.trained)
         if window is not None and self.recognizer is not None and self.labels:
             result = self.recognizer.recognize(window.skeleton, fps=window.fps)
             timings["score"] = 1e3 * (self._clock() - t2)
             found = getattr(result, "matches", None) or {}
             update.matches = self.matches = {label: _match_name(found.get(label)) for label in self.labels}
+            trained = getattr(result, "trained", None) or {}
+            update.trained = self.trained = frozenset(label for label in self.labels if trained.get(label))
             smoothed: SmoothedScores = self._smoother.update(result.scores, result.top is None)
             update.scored = Scored(frame.t, frame.index, pose.persons, smoothed.top, smoothed.scores,
                                    result.top, dict(result.scores))
@@ -142,7 +146,7 @@ class Pipeline:
             return
         if self.recognizer is not None and labels:
             self.recognizer.set_labels(list(labels))
-        self.matches = {}
+        self.matches, self.trained = {}, frozenset()
         self.labels = labels
         self._smoother.reset()
 

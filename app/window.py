@@ -282,7 +282,7 @@ class MainWindow(QMainWindow):
             last = scored[-1]
             self.chart.set_scores(update.labels, last.scores, last.top)
             self._show_top(caption_text(last.top, True), last.top, update.labels)
-            self.editor.set_matches(update.matches)
+            self.editor.set_matches(update.matches, update.trained)
         elif update.persons == 0 and self.chart.rows:
             self._show_top("no one in view", None, update.labels)
 

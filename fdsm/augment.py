@@ -15,7 +15,7 @@ only for inputs fed without normalization. The tilt, anisotropic scale, noise an
 normalization and are what close the gap to the live stream. The speed change does not: normalize
 resamples every window to the model's frame count, so a window covers the same span of motion
 whatever the factor (found in session 5; a fix that changes how much motion a training window covers
-is measured in docs/default-model.md, not yet in the recipe).
+was measured on validation in session 6 and not adopted: docs/default-model.md).
 """
 
 from __future__ import annotations

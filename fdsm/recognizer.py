@@ -41,6 +41,7 @@ class Result:
     scores: dict[str, float]
     errors: dict[str, float]
     matches: dict[str, Any]  # label -> fdsm.text LabelMatch of the known class it matched, or None
+    trained: dict[str, bool]  # label -> the checkpoint was trained on this name (or a synonym it trained on)
 
 
 def _text_helpers() -> tuple[Any, Any]:
@@ -83,7 +84,8 @@ class Recognizer:
         self._label_arrays: dict[str, np.ndarray] = {}
         self._matches: dict[str, Any] = {}
         self._offsets = torch.zeros(0)
-        self._trained = trained_names(checkpoint.meta)
+        self._trained_names = trained_names(checkpoint.meta)
+        self._trained: dict[str, bool] = {}
 
     @classmethod
     def from_pretrained(cls, path: str | Path | None = None, backend: str = "onnx", text_encoder: Any = None,
@@ -146,8 +148,8 @@ class Recognizer:
                                            torch.from_numpy(np.asarray(tokens, np.float32)),
                                            torch.from_numpy(np.asarray(mask, bool)))
         self._labels, self._label_state = clean, state
-        trained = [normalize_name(lab) in self._trained for lab in clean]
-        self._offsets = torch.from_numpy(seen_offsets(self.cfg, np.asarray(trained)))
+        self._trained = {lab: normalize_name(lab) in self._trained_names for lab in clean}
+        self._offsets = torch.from_numpy(seen_offsets(self.cfg, np.asarray(list(self._trained.values()))))
         self._label_arrays = label_arrays(state) if self.session is not None else {}
         self._matches = {lab: match_label(lab) if match_label else None for lab in clean}
 
@@ -181,4 +183,4 @@ class Recognizer:
         return Result(top=self._labels[best] if best >= 0 else None,
                       scores={lab: float(p) for lab, p in zip(self._labels, probs, strict=True)},
                       errors={lab: float(e) for lab, e in zip(self._labels, err[0], strict=True)},
-                      matches=dict(self._matches))
+                      matches=dict(self._matches), trained=dict(self._trained))

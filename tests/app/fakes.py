@@ -94,6 +94,7 @@ class FakeResult:
     scores: dict[str, float]
     errors: dict[str, float]
     matches: dict[str, object]
+    trained: dict[str, bool]
 
 
 class FakeRecognizer:
@@ -118,7 +119,8 @@ class FakeRecognizer:
         scores = dict(zip(self.labels, p.tolist(), strict=True))
         top = self.labels[int(p.argmax())] if p.max() >= self.reject_below else None
         return FakeResult(top, scores, {k: -v for k, v in scores.items()},
-                          {k: ("jump up" if k == "jump" else None) for k in self.labels})
+                          {k: ("jump up" if k == "jump" else None) for k in self.labels},
+                          {k: k == "sit down" for k in self.labels})
 
 
 class FakeCapture:

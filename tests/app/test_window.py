@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 
-from app.label_editor import MATCH_MARK
+from app.label_editor import MATCH_MARK, TRAINED_MARK
 from app.labels import EXAMPLE_SETS
 from app.pipeline import Pipeline
 from app.runner import ModelSetup
@@ -78,7 +78,10 @@ def test_remove_reorder_examples_and_known_class_marks(qapp, window: MainWindow)
     assert editor.labels() == ["sit down", "jump"]
     wait_until(qapp, lambda: any(editor.list.item(i).text().startswith(MATCH_MARK) for i in range(2)))
     assert editor.list.item(1).text() == f"{MATCH_MARK} jump"  # the fake recognizer matches "jump" -> "jump up"
-    assert "jump up" in editor.list.item(1).toolTip() and "1 of 2" in editor.match_note.text()
+    assert "jump up" in editor.list.item(1).toolTip() and "not trained on" in editor.list.item(1).toolTip()
+    assert editor.list.item(0).text() == f"{TRAINED_MARK} sit down"  # ... and was "trained" on "sit down"
+    note = f"{TRAINED_MARK} trained on (1), {MATCH_MARK} matches a known class (1) of 2"
+    assert editor.match_note.text().startswith(note)
     editor.examples.activated.emit(list(EXAMPLE_SETS).index("gestures") + 1)
     assert editor.labels() == list(EXAMPLE_SETS["gestures"])
 

@@ -173,6 +173,7 @@ def test_seen_bias_lowers_the_trained_names_logits_by_exactly_its_value(tmp_path
         results.append(rec.recognize(waving_sequence))
     plain, stacked = results
     assert stacked.errors == plain.errors
+    assert stacked.trained == {"Wave": True, "jump up": False, "drink  water": True, "sit down": False}
     log = {k: {lab: np.log(r.scores[lab]) for lab in labels} for k, r in (("plain", plain), ("stacked", stacked))}
 
     def gap(which, a, b):
