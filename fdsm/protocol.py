@@ -341,7 +341,7 @@ python -m fdsm.protocol ship runs/default/checkpoint --report runs/default/proto
     --out assets/checkpoints/default --train-note "..."     # copies weights, exports ONNX, writes this card
 """
 CARD_FIELDS = ("feature_dim", "width", "depth", "heads", "text_stream", "sgsrm", "window_frames", "window_seconds",
-               "encoder_channels", "encoder_kernel", "t_test", "num_noises", "noise_seed", "temperature")
+               "encoder_channels", "encoder_kernel", "t_test", "num_noises", "noise_seed", "temperature", "seen_bias")
 
 
 def model_card(config: dict[str, Any], report: dict[str, Any], weights_bytes: int, train_note: str) -> str:
