@@ -25,6 +25,7 @@ from fdsm.errors import AssetError, CheckpointError, FdsmError
 from fdsm.export import WEIGHTS_KEY, export_bytes, label_arrays, scorer_for
 from fdsm.scorer import seen_offsets
 from fdsm.skeleton import as_bodies, normalize
+from fdsm.text import label_text, match_label
 from fdsm.text.prompts import normalize_name
 
 BACKENDS = ("onnx", "torch")
@@ -42,15 +43,6 @@ class Result:
     errors: dict[str, float]
     matches: dict[str, Any]  # label -> fdsm.text LabelMatch of the known class it matched, or None
     trained: dict[str, bool]  # label -> the checkpoint was trained on this name (or a synonym it trained on)
-
-
-def _text_helpers() -> tuple[Any, Any]:
-    """fdsm.text's (match_label, label_text) where that module provides them, else (None, None)."""
-    try:
-        import fdsm.text as text
-    except ImportError:
-        return None, None
-    return getattr(text, "match_label", None), getattr(text, "label_text", None)
 
 
 def _default_text_encoder(name: str) -> Any:
@@ -123,11 +115,9 @@ class Recognizer:
     def labels(self) -> list[str]:
         return list(self._labels)
 
-    def _prompt(self, label: str, label_texts: Any) -> str:
+    def _prompt(self, label: str) -> str:
         """The text encoded for a typed label: the name itself, or its class's richer level when known."""
-        if self.level == "name" or label_texts is None:
-            return label
-        return label_texts(label, self.level)
+        return label if self.level == "name" else label_text(label, self.level)
 
     def set_labels(self, labels: list[str]) -> None:
         """Fix the candidate action names (free text); each is encoded once here, not per window."""
@@ -141,8 +131,7 @@ class Recognizer:
         dupes = sorted({lab for lab in clean if clean.count(lab) > 1})
         if dupes:
             raise FdsmError(f"duplicate label(s): {', '.join(dupes)}")
-        match_label, label_texts = _text_helpers()
-        texts = [self._prompt(lab, label_texts) for lab in clean]
+        texts = [self._prompt(lab) for lab in clean]
         pooled, tokens, mask = self.text_encoder.encode(texts)
         state = self.scorer.prepare_labels(torch.from_numpy(np.asarray(pooled, np.float32)),
                                            torch.from_numpy(np.asarray(tokens, np.float32)),
@@ -151,7 +140,7 @@ class Recognizer:
         self._trained = {lab: normalize_name(lab) in self._trained_names for lab in clean}
         self._offsets = torch.from_numpy(seen_offsets(self.cfg, np.asarray(list(self._trained.values()))))
         self._label_arrays = label_arrays(state) if self.session is not None else {}
-        self._matches = {lab: match_label(lab) if match_label else None for lab in clean}
+        self._matches = {lab: match_label(lab) for lab in clean}
 
     def window(self, skeleton: np.ndarray, fps: float = 30.0) -> np.ndarray:
         """The model input for the last `window_seconds` of `skeleton`: (window_frames, 2, 25, 3)."""
