@@ -92,21 +92,23 @@ def read_config(directory: str | Path) -> dict[str, Any]:
     return config
 
 
-def trained_names(meta: dict[str, Any]) -> frozenset[str]:
-    """Comparison keys (`normalize_name`) of the names the denoiser was trained on: its training classes'
-    names, plus their bank synonyms when it trained on synonyms. Empty when the checkpoint does not say."""
-    from fdsm.text.prompts import load_bank, normalize_name
+def is_trained_name(meta: dict[str, Any], typed: str) -> bool:
+    """Whether the denoiser was trained on the action `typed` names: the name or a synonym of one of its training
+    classes, matched as forgivingly as `fdsm.text.match_label` (case, plurals, -ing forms, small typos) in the
+    checkpoint's bank, or the exact name when that bank is not installed. False when the checkpoint does not say."""
+    from fdsm.text import match_label
+    from fdsm.text.prompts import normalize_name
 
-    training = meta.get("training") or {}
-    names, ids = meta.get("class_names") or [], training.get("train_classes") or []
-    keys = {normalize_name(names[i]) for i in ids if 0 <= i < len(names)}
-    if keys and meta.get("bank") and (training.get("config") or {}).get("diffusion", {}).get("synonyms", 0) > 0:
-        try:
-            bank = load_bank(str(meta["bank"]))
-        except FdsmError:  # a bank this install lacks: the names alone
-            bank = []
-        keys |= {normalize_name(syn) for c in bank if c.index in ids for syn in c.synonyms}
-    return frozenset(keys)
+    names, ids = meta.get("class_names") or [], set((meta.get("training") or {}).get("train_classes") or [])
+    if not ids:
+        return False
+    try:
+        match = match_label(typed, [str(meta["bank"])]) if meta.get("bank") else None
+    except FdsmError:  # a bank this install lacks
+        match = None
+    if match is not None:
+        return match.index in ids
+    return any(0 <= i < len(names) and normalize_name(names[i]) == normalize_name(typed) for i in ids)
 
 
 def load_checkpoint(directory: str | Path, text_encoder: str | None = None, text_dim: int | None = None) -> Checkpoint:

@@ -160,15 +160,12 @@ def trained_test(pool: Corpus, train_classes: Sequence[int], fraction: float) ->
                    [pool.classes[c] for c in train_classes])
 
 
-def mixed_tests(pool: Corpus, split: Split, train_classes: Sequence[int],
-                fraction: float) -> tuple[TestSet, TestSet, np.ndarray]:
-    """Part (d): (c)'s and (b)'s sequences, each against all training names followed by the held-out names;
-    also the (K,) mask of the training names."""
+def mixed_tests(pool: Corpus, split: Split, train_classes: Sequence[int], fraction: float) -> tuple[TestSet, TestSet]:
+    """Part (d): (c)'s and (b)'s sequences, each against all training names followed by the held-out names."""
     trained, heldout = trained_test(pool, train_classes, fraction), heldout_test(pool, split)
     names = trained.names + heldout.names
     return (TestSet("mixed: trained-class sequences", trained.sequences, trained.labels, names),
-            TestSet("mixed: held-out-class sequences", heldout.sequences, heldout.labels + len(trained.names), names),
-            np.arange(len(names)) < len(trained.names))
+            TestSet("mixed: held-out-class sequences", heldout.sequences, heldout.labels + len(trained.names), names))
 
 
 def encoder_key(checkpoint: Any) -> str:
@@ -227,13 +224,18 @@ def score_test(checkpoint: Any, text_encoder: Any, test: TestSet, seeds: Sequenc
             "confusion": cm.tolist()}
 
 
-def score_mixed(checkpoint: Any, text_encoder: Any, tests: tuple[TestSet, TestSet, np.ndarray], seeds: Sequence[int],
+def score_mixed(checkpoint: Any, text_encoder: Any, tests: tuple[TestSet, TestSet], seeds: Sequence[int],
                 cache: dict[tuple[str, str], np.ndarray] | None = None) -> dict[str, Any]:
-    """Part (d): S, U and their harmonic mean H per seed, with the checkpoint's seen-name correction and without."""
+    """Part (d): S, U and their harmonic mean H per seed, with the checkpoint's seen-name correction and without.
+
+    The corrected names are those the recognizer corrects (`fdsm.checkpoint.is_trained_name`).
+    """
+    from fdsm.checkpoint import is_trained_name
     from fdsm.scorer import seen_offsets
     from fdsm.training.metrics import mean_std
 
-    seen, unseen, trained = tests
+    seen, unseen = tests
+    trained = np.array([is_trained_name(checkpoint.meta, name) for name in seen.names])
     k_trained = int(trained.sum())
     out: dict[str, Any] = {"title": f"mixed label set: {k_trained} training + {len(seen.names) - k_trained} held-out "
                                     "names at once (generalized zero-shot)",

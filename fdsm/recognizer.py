@@ -20,13 +20,12 @@ import numpy as np
 import torch
 
 from fdsm.assets import asset_path, sha256_file
-from fdsm.checkpoint import CONFIG, WEIGHTS, Checkpoint, load_checkpoint, trained_names
+from fdsm.checkpoint import CONFIG, WEIGHTS, Checkpoint, is_trained_name, load_checkpoint
 from fdsm.errors import AssetError, CheckpointError, FdsmError
 from fdsm.export import WEIGHTS_KEY, export_bytes, label_arrays, scorer_for
 from fdsm.scorer import seen_offsets
 from fdsm.skeleton import as_bodies, normalize
 from fdsm.text import label_text, match_label
-from fdsm.text.prompts import normalize_name
 
 BACKENDS = ("onnx", "torch")
 
@@ -42,7 +41,7 @@ class Result:
     scores: dict[str, float]
     errors: dict[str, float]
     matches: dict[str, Any]  # label -> fdsm.text LabelMatch of the known class it matched, or None
-    trained: dict[str, bool]  # label -> the checkpoint was trained on this name (or a synonym it trained on)
+    trained: dict[str, bool]  # label -> the checkpoint was trained on this action (fdsm.checkpoint.is_trained_name)
 
 
 def _default_text_encoder(name: str) -> Any:
@@ -76,7 +75,6 @@ class Recognizer:
         self._label_arrays: dict[str, np.ndarray] = {}
         self._matches: dict[str, Any] = {}
         self._offsets = torch.zeros(0)
-        self._trained_names = trained_names(checkpoint.meta)
         self._trained: dict[str, bool] = {}
 
     @classmethod
@@ -137,7 +135,7 @@ class Recognizer:
                                            torch.from_numpy(np.asarray(tokens, np.float32)),
                                            torch.from_numpy(np.asarray(mask, bool)))
         self._labels, self._label_state = clean, state
-        self._trained = {lab: normalize_name(lab) in self._trained_names for lab in clean}
+        self._trained = {lab: is_trained_name(self.checkpoint.meta, lab) for lab in clean}
         self._offsets = torch.from_numpy(seen_offsets(self.cfg, np.asarray(list(self._trained.values()))))
         self._label_arrays = label_arrays(state) if self.session is not None else {}
         self._matches = {lab: match_label(lab) for lab in clean}

@@ -7,7 +7,7 @@ import json
 import pytest
 import torch
 
-from fdsm.checkpoint import load_checkpoint, save_checkpoint, trained_names
+from fdsm.checkpoint import is_trained_name, load_checkpoint, save_checkpoint
 from fdsm.denoiser import Denoiser
 from fdsm.errors import CheckpointError
 from fdsm.presets import get_preset
@@ -82,12 +82,12 @@ def test_saving_is_atomic_and_leaves_no_temp_files(saved):
     assert not [p for p in path.iterdir() if p.name.startswith(".")]
 
 
-def test_trained_names_are_the_training_classes_plus_their_synonyms_when_trained_on():
-    meta = {"bank": "pool", "class_names": ["walk", "run", "sprint"],
-            "training": {"train_classes": [0, 2], "config": {"diffusion": {"synonyms": 0.5}}}}
-    names = trained_names(meta)
-    assert {"walk", "sprint", "walking", "walk forward", "dash", "run fast"} <= names  # pool bank synonyms
-    assert "run" not in names and "running" not in names
-    meta["training"]["config"]["diffusion"]["synonyms"] = 0.0
-    assert trained_names(meta) == {"walk", "sprint"}
-    assert trained_names({"class_names": ["walk"]}) == frozenset()  # a checkpoint that does not say
+def test_trained_names_match_forgivingly_in_the_checkpoints_bank_and_exactly_without_it():
+    meta = {"bank": "pool", "class_names": ["walk", "run", "sprint"], "training": {"train_classes": [0, 2]}}
+    for typed in ("walk", "Walking", "walks", "walk forward", "sprint", "dash", "run fast", "sprnt"):
+        assert is_trained_name(meta, typed), typed
+    for typed in ("run", "running", "jog in a circle", "wave"):
+        assert not is_trained_name(meta, typed), typed
+    no_bank = {**meta, "bank": "no-such-bank"}
+    assert is_trained_name(no_bank, "Sprint") and not is_trained_name(no_bank, "dash")
+    assert not is_trained_name({"bank": "pool", "class_names": ["walk"]}, "walk")  # the checkpoint does not say
