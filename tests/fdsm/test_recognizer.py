@@ -156,7 +156,8 @@ def test_stale_onnx_without_the_onnx_package_falls_back_to_torch(checkpoint, wav
     assert sum(rec.recognize(waving_sequence).scores.values()) == pytest.approx(1.0, abs=1e-5)
 
 
-def test_seen_bias_lowers_the_trained_names_logits_by_exactly_its_value(tmp_path, waving_sequence):
+@pytest.mark.parametrize("backend", ["onnx", "torch"])
+def test_seen_bias_lowers_the_trained_names_logits_by_exactly_its_value(tmp_path, waving_sequence, backend):
     """Calibrated stacking: trained names ("wave", "drink water", typed in any case) lose `seen_bias` logits against
     never-trained ones; raw errors and the ratios among trained names are untouched."""
     cfg = get_preset("tiny", text_stream="cached", temperature=0.05)
@@ -168,7 +169,7 @@ def test_seen_bias_lowers_the_trained_names_logits_by_exactly_its_value(tmp_path
     labels = ["Wave", "jump up", "drink  water", "sit down"]
     results = []
     for bias in (0.0, 0.7):
-        rec = recognizer(path, "torch", seen_bias=bias)
+        rec = recognizer(path, backend, seen_bias=bias)
         rec.set_labels(labels)
         results.append(rec.recognize(waving_sequence))
     plain, stacked = results
