@@ -40,6 +40,14 @@ class Timeline:
                    file=self.out)
 
 
+def label_kinds(labels: tuple[str, ...], trained: frozenset[str]) -> str:
+    """One line saying which labels the model was trained on and which it scores zero-shot."""
+    known = [label for label in labels if label in trained]
+    new = [label for label in labels if label not in trained]
+    return (f"fdsm-live: trained on {len(known)} of {len(labels)} labels ({', '.join(known) or 'none'}); "
+            f"zero-shot: {', '.join(new) or 'none'}")
+
+
 def run_headless(video_path: str | Path, pipeline_factory: Callable[[], Pipeline], json_out: str | Path | None = None,
                  record: str | Path | None = None, out: TextIO = sys.stdout, progress: bool = True) -> int:
     """Replay `video_path`; `pipeline_factory()` (slow: loads models) runs only once the inputs are known good."""
@@ -77,6 +85,8 @@ def _replay(video: VideoFile, pipeline: Pipeline, sink: JsonLines | Timeline, re
             if update.scored is not None:
                 last = update.scored
                 count += 1
+                if count == 1:
+                    tqdm.write(label_kinds(update.labels, update.trained), file=sys.stderr)
                 sink.write(last)
             if recorder is not None:
                 caption = caption_text(last.top, True) if last else ""

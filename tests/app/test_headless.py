@@ -43,12 +43,14 @@ def test_json_lines_and_recorded_video(demo_clip: Path, tmp_path: Path) -> None:
     assert not list(tmp_path.glob(".*partial*"))  # temporary files were renamed into place
 
 
-def test_timeline_on_stdout_without_json(demo_clip: Path) -> None:
+def test_timeline_on_stdout_without_json(demo_clip: Path, capsys: pytest.CaptureFixture) -> None:
     out = io.StringIO()
     run_headless(demo_clip, fake_pipeline, out=out, progress=False)
     rows = out.getvalue().splitlines()
     assert rows and all(" s  frame " in row for row in rows)
     assert any(label in rows[0] for label in LABELS)
+    # the fake recognizer was "trained" on "sit down": said once, on stderr, at the first scored window
+    assert capsys.readouterr().err.count("trained on 1 of 3 labels (sit down); zero-shot: wave, jump up") == 1
 
 
 def run_cli(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, str]:
