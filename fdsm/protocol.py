@@ -411,6 +411,12 @@ def model_card(config: dict[str, Any], report: dict[str, Any], weights_bytes: in
         lines.append(f"- Names it was trained on, typed all at once ({len(p['classes'])} names): top-1 "
                      f"{_fmt(p['top1'])} % on held-back sequences of those actions (chance {p['chance']:.1f} %); "
                      "with fewer names typed the task is easier.")
+    if "mixed" in report:
+        c = report["mixed"]["corrected"]
+        lines.append(f"- Trained and new names typed together: trained names are marked down by seen_bias "
+                     f"{report['mixed']['seen_bias']:g} logits so that new ones can win; in the mixed test "
+                     f"a held-out action is named right for {_fmt(c['U'])} % of its sequences "
+                     f"and a trained one for {_fmt(c['S'])} %.")
     lines += ["- Validation classes are drawn from the pool and usually have a related training class (a hop on "
               "one leg beside a hop on both, jogging beside running); most test actions have none. "
               "Transfer to actions unlike anything in the training pool is the weak point (docs/default-model.md).",

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from fdsm import ablation, protocol
-from fdsm.checkpoint import load_checkpoint, save_checkpoint
+from fdsm.checkpoint import load_checkpoint, read_config, save_checkpoint
 from fdsm.data import Sequence
 from fdsm.data.corpus import Corpus, save_corpus
 from fdsm.denoiser import Denoiser
@@ -183,6 +183,8 @@ def test_mixed_part_scores_both_shares_against_all_names_with_the_seen_name_corr
     mixed = report["mixed"]
     assert mixed["samples"] == [4, 12] and mixed["seen_bias"] == bias
     assert "4 training + 6 held-out names" in protocol.format_report(report)
+    card = protocol.model_card(read_config(ck), report, 1000, "a note")
+    assert f"marked down by seen_bias {bias:g} logits" in card and "mixed label set | S:" in card
     if bias == 0.0:
         assert mixed["corrected"] == mixed["uncorrected"]
     else:
