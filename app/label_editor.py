@@ -127,11 +127,13 @@ class LabelEditor(QWidget):
     def set_matches(self, matches: dict[str, str | None], trained: frozenset[str] = frozenset()) -> None:
         """Mark trained labels and labels that matched a known class (label -> class description, None when none)."""
         known = {k: v for k, v in matches.items() if v and k not in trained}
+        n_trained = 0
         self.list.blockSignals(True)
         for i in range(self.list.count()):
             item = self.list.item(i)
             label = item.data(Qt.ItemDataRole.UserRole)
             if label in trained:
+                n_trained += 1
                 text, tip, colour = (f"{TRAINED_MARK} {label}", "trained action: the model learned this name "
                                      "from motion data", "#5ab0ff")
             elif label in known:
@@ -143,7 +145,6 @@ class LabelEditor(QWidget):
             item.setToolTip(tip)
             item.setForeground(QColor(colour))
         self.list.blockSignals(False)
-        n_trained = sum(self.list.item(i).data(Qt.ItemDataRole.UserRole) in trained for i in range(self.list.count()))
         parts = [f"{TRAINED_MARK} trained on ({n_trained})"] if n_trained else []
         parts += [f"{MATCH_MARK} matches a known class ({len(known)})"] if known else []
         self.match_note.setText(f"{', '.join(parts)} of {self.list.count()}; hover a label for more" if parts else "")

@@ -160,12 +160,14 @@ def trained_test(pool: Corpus, train_classes: Sequence[int], fraction: float) ->
                    [pool.classes[c] for c in train_classes])
 
 
-def mixed_tests(pool: Corpus, split: Split, train_classes: Sequence[int], fraction: float) -> tuple[TestSet, TestSet]:
-    """Part (d): (c)'s and (b)'s sequences, each against all training names followed by the held-out names."""
-    trained, heldout = trained_test(pool, train_classes, fraction), heldout_test(pool, split)
+def mixed_tests(trained: TestSet, heldout: TestSet) -> tuple[TestSet, TestSet]:
+    """Part (d): (c)'s and (b)'s sequences, each against all training names followed by the held-out names.
+
+    The titles stay those of (c) and (b), so their memoized features are reused (`test_features_of`).
+    """
     names = trained.names + heldout.names
-    return (TestSet("mixed: trained-class sequences", trained.sequences, trained.labels, names),
-            TestSet("mixed: held-out-class sequences", heldout.sequences, heldout.labels + len(trained.names), names))
+    return (TestSet(trained.title, trained.sequences, trained.labels, names),
+            TestSet(heldout.title, heldout.sequences, heldout.labels + len(trained.names), names))
 
 
 def encoder_key(checkpoint: Any) -> str:
@@ -255,11 +257,13 @@ def evaluate(checkpoint_dir: Path, nwucla: Path, pool: Path | None, seeds: Seque
     """The protocol's parts for one checkpoint: (a); (b) when the pool is given; (c) and (d) too when `trained`
     and the checkpoint records its training classes.
 
-    `cache` memoizes test features across checkpoints that share an encoder (the ablations).
+    `cache` memoizes test features across checkpoints that share an encoder (the ablations); without one, a
+    fresh one still lets (d) reuse the features of (b) and (c).
     """
     from fdsm.checkpoint import load_checkpoint
     from fdsm.text import get_text_encoder
 
+    cache = {} if cache is None else cache
     ckpt = load_checkpoint(checkpoint_dir)
     text_encoder = get_text_encoder(ckpt.text_encoder)
     if (text_encoder.name, text_encoder.dim) != (ckpt.text_encoder, ckpt.text_dim):
@@ -269,16 +273,14 @@ def evaluate(checkpoint_dir: Path, nwucla: Path, pool: Path | None, seeds: Seque
     if pool is not None:
         bank = str(ckpt.meta.get("bank") or POOL_BANK)
         pool_corpus = load_pool(pool)
-        report["heldout"] = score_test(ckpt, text_encoder, heldout_test(pool_corpus, heldout_split(bank)), seeds,
-                                       cache)
+        heldout = heldout_test(pool_corpus, heldout_split(bank))
+        report["heldout"] = score_test(ckpt, text_encoder, heldout, seeds, cache)
         train_classes = ckpt.meta.get("training", {}).get("train_classes")
         if trained and train_classes:
             fraction = float(ckpt.meta.get("seen_test_fraction", 0.1))
             test = trained_test(pool_corpus, train_classes, fraction)
             report["trained"] = score_test(ckpt, text_encoder, test, seeds, cache)
-            report["mixed"] = score_mixed(ckpt, text_encoder,
-                                          mixed_tests(pool_corpus, heldout_split(bank), train_classes, fraction),
-                                          seeds, cache)
+            report["mixed"] = score_mixed(ckpt, text_encoder, mixed_tests(test, heldout), seeds, cache)
     return report
 
 

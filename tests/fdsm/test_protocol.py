@@ -169,7 +169,7 @@ def test_mixed_part_scores_both_shares_against_all_names_with_the_seen_name_corr
     split = protocol.heldout_split()
     train = list(split.seen[:4])
     pool = protocol.load_pool(corpora / "pool.npz")
-    seen, unseen = protocol.mixed_tests(pool, split, train, 1.0)
+    seen, unseen = protocol.mixed_tests(protocol.trained_test(pool, train, 1.0), protocol.heldout_test(pool, split))
     assert seen.names == unseen.names == [POOL_NAMES[c] for c in train + list(split.unseen)]
     assert [unseen.names[k] for k in unseen.labels] == [POOL_NAMES[pool.labels[i]] for i in range(len(pool.labels))
                                                          if pool.labels[i] in split.unseen]
