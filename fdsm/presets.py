@@ -46,7 +46,8 @@ class ModelConfig:
     encoder_kernel: int = 9
     temperature: float = 1.0
     reject_margin: float = 0.0  # 0 disables rejection
-    seen_bias: float = 0.0  # calibrated stacking: trained names' logits lowered by this (temperature units); 0 = off
+    seen_bias: float = 0.0  # calibrated stacking: trained names' errors raised by this many error_spreads; 0 = off
+    error_spread: float = 1.0  # unit of seen_bias: a window's error std across labels, mean on validation (calibrated)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "encoder_channels", tuple(int(c) for c in self.encoder_channels))
@@ -65,6 +66,8 @@ class ModelConfig:
             problems.append(f"temperature must be > 0, got {self.temperature}")
         if self.seen_bias < 0:
             problems.append(f"seen_bias must be >= 0, got {self.seen_bias}")
+        if self.error_spread <= 0:
+            problems.append(f"error_spread must be > 0, got {self.error_spread}")
         if not self.encoder_channels:
             problems.append("encoder_channels must not be empty")
         if problems:

@@ -192,29 +192,29 @@ def test_features_of(checkpoint: Any, test: TestSet, cache: dict[tuple[str, str]
     return feats
 
 
-def score_test(checkpoint: Any, text_encoder: Any, test: TestSet, seeds: Sequence[int],
-               cache: dict[tuple[str, str], np.ndarray] | None = None,
-               offsets: np.ndarray | None = None) -> dict[str, Any]:
-    """Top-k per seed (mean, std), per-class top-1 (mean over seeds) and the confusion matrix summed over seeds.
-
-    `offsets` (K,) are added to every window's errors first (the seen-name correction, `fdsm.scorer.seen_offsets`).
-    """
+def window_errors(checkpoint: Any, text_encoder: Any, test: TestSet, seeds: Sequence[int],
+                cache: dict[tuple[str, str], np.ndarray] | None = None) -> list[np.ndarray]:
+    """(N, K) denoising errors of the test's windows against its names, one matrix per noise seed."""
     import torch
 
-    from fdsm.training.metrics import confusion_matrix, mean_std, per_class_accuracy, topk_accuracy
     from fdsm.training.zeroshot import label_errors
 
-    cfg = checkpoint.cfg
     feats = test_features_of(checkpoint, test, cache)
     pooled, tokens, mask = (torch.from_numpy(np.asarray(a)) for a in text_encoder.encode(test.names))
+    return [label_errors(checkpoint.denoiser, checkpoint.cfg.replace(noise_seed=int(seed)), feats, pooled, tokens,
+                         mask) for seed in seeds]
+
+
+def score_test(checkpoint: Any, text_encoder: Any, test: TestSet, seeds: Sequence[int],
+               cache: dict[tuple[str, str], np.ndarray] | None = None) -> dict[str, Any]:
+    """Top-k per seed (mean, std), per-class top-1 (mean over seeds) and the confusion matrix summed over seeds."""
+    from fdsm.training.metrics import confusion_matrix, mean_std, per_class_accuracy, topk_accuracy
+
     k = len(test.names)
     per_seed: dict[str, list[float]] = {f"top{n}": [] for n in TOPK}
     cm = np.zeros((k, k), np.int64)
     class_acc = []
-    for seed in seeds:
-        err = label_errors(checkpoint.denoiser, cfg.replace(noise_seed=int(seed)), feats, pooled, tokens, mask)
-        if offsets is not None:
-            err = err + offsets
+    for err in window_errors(checkpoint, text_encoder, test, seeds, cache):
         for n in TOPK:
             per_seed[f"top{n}"].append(100.0 * topk_accuracy(-err, test.labels, n))
         seed_cm = confusion_matrix(err.argmin(axis=1), test.labels, k)
@@ -230,11 +230,12 @@ def score_mixed(checkpoint: Any, text_encoder: Any, tests: tuple[TestSet, TestSe
                 cache: dict[tuple[str, str], np.ndarray] | None = None) -> dict[str, Any]:
     """Part (d): S, U and their harmonic mean H per seed, with the checkpoint's seen-name correction and without.
 
-    The corrected names are those the recognizer corrects (`fdsm.checkpoint.is_trained_name`).
+    The corrected names are those the recognizer corrects (`fdsm.checkpoint.is_trained_name`); the errors are
+    computed once and both offsets applied to them.
     """
     from fdsm.checkpoint import is_trained_name
     from fdsm.scorer import seen_offsets
-    from fdsm.training.metrics import mean_std
+    from fdsm.training.metrics import mean_std, topk_accuracy
 
     seen, unseen = tests
     trained = np.array([is_trained_name(checkpoint.meta, name) for name in seen.names])
@@ -243,10 +244,10 @@ def score_mixed(checkpoint: Any, text_encoder: Any, tests: tuple[TestSet, TestSe
                                     "names at once (generalized zero-shot)",
                            "samples": [len(seen.labels), len(unseen.labels)], "seeds": [int(s) for s in seeds],
                            "seen_bias": float(checkpoint.cfg.seen_bias)}
+    errors = [(test, window_errors(checkpoint, text_encoder, test, seeds, cache)) for test in (seen, unseen)]
     for key, bias in (("corrected", checkpoint.cfg.seen_bias), ("uncorrected", 0.0)):
         offsets = seen_offsets(checkpoint.cfg.replace(seen_bias=bias), trained)
-        s = score_test(checkpoint, text_encoder, seen, seeds, cache, offsets)["top1"]["values"]
-        u = score_test(checkpoint, text_encoder, unseen, seeds, cache, offsets)["top1"]["values"]
+        s, u = ([100.0 * topk_accuracy(-(err + offsets), test.labels, 1) for err in errs] for test, errs in errors)
         h = [2 * a * b / (a + b) if a + b else 0.0 for a, b in zip(s, u, strict=True)]
         out[key] = {"S": mean_std(s), "U": mean_std(u), "H": mean_std(h)}
     return out
@@ -345,7 +346,8 @@ python -m fdsm.protocol ship runs/default/checkpoint --report runs/default/proto
     --out assets/checkpoints/default --train-note "..."     # copies weights, exports ONNX, writes this card
 """
 CARD_FIELDS = ("feature_dim", "width", "depth", "heads", "text_stream", "sgsrm", "window_frames", "window_seconds",
-               "encoder_channels", "encoder_kernel", "t_test", "num_noises", "noise_seed", "temperature", "seen_bias")
+               "encoder_channels", "encoder_kernel", "t_test", "num_noises", "noise_seed", "temperature", "seen_bias",
+               "error_spread")
 
 
 def model_card(config: dict[str, Any], report: dict[str, Any], weights_bytes: int, train_note: str) -> str:
@@ -395,7 +397,9 @@ def model_card(config: dict[str, Any], report: dict[str, Any], weights_bytes: in
                       "held-out classes' sequences, H their harmonic mean.", "", *mixed_table(report["mixed"])]
     metrics = config.get("metrics", {})
     if "best" in metrics:
-        lines += ["", f"Validation (training-time model selection): {json.dumps(metrics['best'])}"]
+        shipped = metrics.get("selected", "best")
+        lines += ["", f"Validation (zero-shot among the validation classes; shipped: the {shipped} step's weights): "
+                      f"best {json.dumps(metrics['best'])}, last {json.dumps(metrics.get('last'))}"]
     lines += ["", "## Limitations", ""]
     for key in ("nwucla", "heldout"):
         if key in report:
@@ -416,7 +420,8 @@ def model_card(config: dict[str, Any], report: dict[str, Any], weights_bytes: in
     if "mixed" in report:
         c = report["mixed"]["corrected"]
         lines.append(f"- Trained and new names typed together: trained names are marked down by seen_bias "
-                     f"{report['mixed']['seen_bias']:g} logits so that new ones can win; in the mixed test "
+                     f"{report['mixed']['seen_bias']:g} (in units of the checkpoint's error_spread) so that new "
+                     "ones can win; in the mixed test "
                      f"a held-out action is named right for {_fmt(c['U'])} % of its sequences "
                      f"and a trained one for {_fmt(c['S'])} %.")
     lines += ["- Validation classes are drawn from the pool and usually have a related training class (a hop on "

@@ -84,13 +84,20 @@ class Scorer(nn.Module):
 
 
 def seen_offsets(cfg: ModelConfig, trained: np.ndarray) -> np.ndarray:
-    """(K,) error offsets for calibrated stacking: `seen_bias` temperature units on each trained label.
+    """(K,) error offsets for calibrated stacking: `seen_bias` x `error_spread` on each trained label.
 
     A denoiser fits the names it was trained on better than any new name, so in a label set that mixes both
-    a never-trained name almost never wins; lowering the trained names' logits by a constant evens that out
-    (the constant was chosen on validation folds: docs/default-model.md).
+    a never-trained name almost never wins; raising the trained names' errors by a constant evens that out
+    (the constant was chosen on validation folds: docs/default-model.md). Its unit is the checkpoint's own
+    error spread, not the temperature: a calibration that runs to its bound (a flat or anti-informative
+    validation) would otherwise blow the offset up or shrink it to nothing.
     """
-    return (cfg.seen_bias * cfg.temperature * np.asarray(trained, bool)).astype(np.float32)
+    return (cfg.seen_bias * cfg.error_spread * np.asarray(trained, bool)).astype(np.float32)
+
+
+def error_spread(errors: np.ndarray) -> float:
+    """Mean over windows of the std of a window's errors across labels: the scale `seen_bias` is measured in."""
+    return float(np.asarray(errors, np.float64).std(axis=1).mean())
 
 
 def calibrate_temperature(errors: torch.Tensor, labels: torch.Tensor, lo: float = 1e-4, hi: float = 1e4) -> float:

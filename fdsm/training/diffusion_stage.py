@@ -4,7 +4,8 @@ Each step draws a batch of training-class features, a timestep and a noise per s
 the rich or sparse text level by the curriculum; the loss is epsilon-MSE + TASL (+ the optional
 triplet term). Model selection is zero-shot accuracy among the held-out VALIDATION classes (seen
 classes kept out of this stage), never the unseen test classes. The final checkpoint holds the
-selected weights and a temperature calibrated on the validation errors.
+selected weights, and the temperature and error spread (the seen-name offset's unit) calibrated on the
+validation errors.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from fdsm.diffusion import NoiseSchedule
 from fdsm.errors import FdsmError
 from fdsm.losses import LossConfig, fdsm_losses
 from fdsm.presets import ModelConfig
-from fdsm.scorer import calibrate_temperature
+from fdsm.scorer import calibrate_temperature, error_spread
 from fdsm.skeleton_encoder import SkeletonEncoder
 from fdsm.training.loop import DistInfo, LoopSettings, TrainLoop
 from fdsm.training.metrics import topk_accuracy
@@ -157,11 +158,12 @@ def train_diffusion(feats: FeatureSet, texts: LevelTexts, parts: ClassParts, mod
         if settings["select"] == "best" and best_weights.is_file():
             denoiser.load_state_dict(torch.load(best_weights, map_location=device, weights_only=True))
         err = val_errors()
-        temperature = calibrate_temperature(torch.from_numpy(err), torch.from_numpy(val_y))
+        calibrated = {"temperature": calibrate_temperature(torch.from_numpy(err), torch.from_numpy(val_y)),
+                      "error_spread": error_spread(err)}
     else:
-        temperature = model_cfg.temperature
+        calibrated = {}
     metrics["selected"] = settings["select"] if has_val else "last"
-    final_cfg = model_cfg.replace(temperature=temperature)
+    final_cfg = model_cfg.replace(**calibrated)
     target = out / "checkpoint"
     if dist.is_main:
         modules = {"denoiser": denoiser.cpu(), "encoder": (encoder or SkeletonEncoder(final_cfg)).cpu()}

@@ -49,11 +49,12 @@ def test_files_size_and_recorded_training():
 
 def test_default_checkpoint_is_the_live_preset():
     """What `fdsm-bench scorer` measures as `live` is what the app ships (all but the calibrated temperature and
-    the recipe's scoring-time settings)."""
+    error spread and the recipe's scoring-time settings)."""
     recipe = default_config()
     apply_toml(recipe, protocol.RECIPE, ModelConfig().to_dict())
     shipped = ModelConfig.from_dict(json.loads((DEFAULT / "config.json").read_text())["model"])
-    assert shipped == get_preset("live", temperature=shipped.temperature, **recipe["model"])
+    assert shipped == get_preset("live", temperature=shipped.temperature, error_spread=shipped.error_spread,
+                                 **recipe["model"])
 
 
 def test_default_checkpoint_was_trained_with_the_current_recipe():

@@ -184,7 +184,8 @@ def test_mixed_part_scores_both_shares_against_all_names_with_the_seen_name_corr
     assert mixed["samples"] == [4, 12] and mixed["seen_bias"] == bias
     assert "4 training + 6 held-out names" in protocol.format_report(report)
     card = protocol.model_card(read_config(ck), report, 1000, "a note")
-    assert f"marked down by seen_bias {bias:g} logits" in card and "mixed label set | S:" in card
+    assert f"marked down by seen_bias {bias:g} (in units of the checkpoint's error_spread)" in card
+    assert "mixed label set | S:" in card
     if bias == 0.0:
         assert mixed["corrected"] == mixed["uncorrected"]
     else:
@@ -289,6 +290,14 @@ def test_ship_installs_weights_onnx_and_a_card_with_the_licence(checkpoint, corp
     from fdsm.runtime import OnnxSession
 
     OnnxSession(target / "model.onnx")  # loads
+
+
+def test_model_card_says_whose_weights_were_shipped(checkpoint, corpora, fake_text):
+    report = protocol.evaluate(checkpoint, corpora / "nwucla.npz", None, [1])
+    metrics = {"best": {"step": 2, "val_top1": 0.5}, "last": {"step": 4, "val_top1": 0.25}, "selected": "last"}
+    card = protocol.model_card(read_config(checkpoint) | {"metrics": metrics}, report, 1000, "a note")
+    assert ("shipped: the last step's weights): best {\"step\": 2, \"val_top1\": 0.5}, "
+            "last {\"step\": 4, \"val_top1\": 0.25}") in card
 
 
 def test_registered_default_pool_split_equals_the_protocol_held_out_names():

@@ -157,10 +157,11 @@ def test_stale_onnx_without_the_onnx_package_falls_back_to_torch(checkpoint, wav
 
 
 @pytest.mark.parametrize("backend", ["onnx", "torch"])
-def test_seen_bias_lowers_the_trained_names_logits_by_exactly_its_value(tmp_path, waving_sequence, backend):
-    """Calibrated stacking: trained names ("wave", "drink water", typed in any case) lose `seen_bias` logits against
-    never-trained ones; raw errors and the ratios among trained names are untouched."""
-    cfg = get_preset("tiny", text_stream="cached", temperature=0.05)
+def test_seen_bias_raises_the_trained_names_errors_by_exactly_its_value(tmp_path, waving_sequence, backend):
+    """Calibrated stacking: trained names ("wave", "drink water", typed in any case) lose seen_bias x error_spread
+    of error (that / T in logits) against never-trained ones; raw errors and the ratios among trained names are
+    untouched."""
+    cfg = get_preset("tiny", text_stream="cached", temperature=0.05, error_spread=0.02)
     path = tmp_path / "ck"
     save_checkpoint(path, cfg, {"encoder": randomize(SkeletonEncoder(cfg), 1, 0.05),
                                 "denoiser": randomize(Denoiser(cfg), 2, 0.05)},
@@ -180,8 +181,9 @@ def test_seen_bias_lowers_the_trained_names_logits_by_exactly_its_value(tmp_path
     def gap(which, a, b):
         return log[which][a] - log[which][b]
 
-    assert gap("stacked", "Wave", "jump up") == pytest.approx(gap("plain", "Wave", "jump up") - 0.7, abs=1e-4)
-    assert gap("stacked", "drink  water", "sit down") == pytest.approx(gap("plain", "drink  water", "sit down") - 0.7,
+    shift = 0.7 * 0.02 / 0.05  # seen_bias x error_spread / temperature
+    assert gap("stacked", "Wave", "jump up") == pytest.approx(gap("plain", "Wave", "jump up") - shift, abs=1e-4)
+    assert gap("stacked", "drink  water", "sit down") == pytest.approx(gap("plain", "drink  water", "sit down") - shift,
                                                                       abs=1e-4)
     assert gap("stacked", "Wave", "drink  water") == pytest.approx(gap("plain", "Wave", "drink  water"), abs=1e-4)
     assert gap("stacked", "jump up", "sit down") == pytest.approx(gap("plain", "jump up", "sit down"), abs=1e-4)

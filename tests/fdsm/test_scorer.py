@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
 from fdsm.denoiser import Denoiser
 from fdsm.diffusion import NoiseSchedule
 from fdsm.presets import get_preset
-from fdsm.scorer import Scorer, calibrate_temperature, fixed_noises
+from fdsm.scorer import Scorer, calibrate_temperature, error_spread, fixed_noises, seen_offsets
 from tests.fdsm.test_denoiser import randomize
 
 
@@ -88,6 +89,14 @@ def test_calibrate_temperature_recovers_the_generating_temperature():
     true_t = 0.3
     labels = torch.multinomial(torch.softmax(-errors / true_t, -1), 1, generator=g)[:, 0]
     assert calibrate_temperature(errors, labels) == pytest.approx(true_t, rel=0.1)
+
+
+def test_error_spread_is_the_mean_per_window_std_and_the_seen_offset_unit():
+    errors = np.array([[1.0, 3.0], [0.0, 0.0], [2.0, 6.0]])  # per-window population stds 1, 0, 2
+    assert error_spread(errors) == pytest.approx(1.0)
+    assert error_spread(10 * errors) == pytest.approx(10.0)  # scales with the errors, whatever the temperature
+    cfg = get_preset("tiny", seen_bias=0.5, error_spread=0.2, temperature=1e4)
+    assert seen_offsets(cfg, np.array([True, False, True])).tolist() == pytest.approx([0.1, 0.0, 0.1])
 
 
 def test_errors_without_labels_is_an_error():

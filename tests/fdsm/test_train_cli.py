@@ -19,13 +19,16 @@ import pytest
 import torch
 
 from fdsm import evaluate, train
+from fdsm.checkpoint import load_checkpoint
 from fdsm.data import Sequence
 from fdsm.data.corpus import Corpus, load_corpus, save_corpus
+from fdsm.scorer import calibrate_temperature, error_spread
 from fdsm.splits import get_split
 from fdsm.training import pipeline
 from fdsm.training.feature_stage import train_sequence_rows
 from fdsm.training.parts import ClassParts
 from fdsm.training.texts import encode_synonyms
+from fdsm.training.zeroshot import label_errors
 from tests.conftest import standing_pose
 
 SPLIT = get_split("ntu60-55-5")
@@ -91,6 +94,7 @@ def test_train_then_eval_is_well_above_chance(world, capsys):
     config = json.loads((out / "checkpoint" / "config.json").read_text())
     assert config["text_encoder"] == "test-attributes" and config["metrics"]["best"]["val_top1"] > 0.4
     assert sorted(config["training"]["val_classes"]) and not set(config["training"]["val_classes"]) & set(SPLIT.unseen)
+    _assert_calibrated_on_validation(out / "checkpoint", world["features"], config["training"]["val_classes"])
     report = world["tmp"] / "eval" / "report.json"
     assert evaluate.main([str(out / "checkpoint"), "--features", str(world["features"]), "--split", SPLIT.name,
                           "--seeds", "1", "2", "--json", str(report), "--confusion", str(world["tmp"] / "cm.png")]) == 0
@@ -103,6 +107,18 @@ def test_train_then_eval_is_well_above_chance(world, capsys):
     capsys.readouterr()
     assert evaluate.main(["report", str(world["tmp"] / "eval")]) == 0
     assert f"| {SPLIT.name} | report | 1 x 2 |" in capsys.readouterr().out
+
+
+def _assert_calibrated_on_validation(checkpoint: Path, features: Path, val: list[int]) -> None:
+    """The shipped temperature and error spread are those of the shipped weights' validation errors."""
+    ck = load_checkpoint(checkpoint)
+    x, y = np.load(features / "train.npy"), np.load(features / "train_label.npy")
+    rows = np.isin(y, val)
+    text = pipeline.get_text_encoder("x").encode([f"action {c}" for c in val])
+    err = label_errors(ck.denoiser, ck.cfg, x[rows], *(torch.from_numpy(a) for a in text))
+    truth = torch.tensor([val.index(int(c)) for c in y[rows]])
+    assert ck.cfg.error_spread == pytest.approx(error_spread(err), rel=1e-5)
+    assert ck.cfg.temperature == pytest.approx(calibrate_temperature(torch.from_numpy(err), truth), rel=1e-4)
 
 
 def test_same_seed_gives_the_same_checkpoint(world, tmp_path):
