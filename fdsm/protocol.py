@@ -193,7 +193,7 @@ def test_features_of(checkpoint: Any, test: TestSet, cache: dict[tuple[str, str]
 
 
 def window_errors(checkpoint: Any, text_encoder: Any, test: TestSet, seeds: Sequence[int],
-                cache: dict[tuple[str, str], np.ndarray] | None = None) -> list[np.ndarray]:
+                  cache: dict[tuple[str, str], np.ndarray] | None = None) -> list[np.ndarray]:
     """(N, K) denoising errors of the test's windows against its names, one matrix per noise seed."""
     import torch
 

@@ -158,8 +158,9 @@ def train_diffusion(feats: FeatureSet, texts: LevelTexts, parts: ClassParts, mod
         if settings["select"] == "best" and best_weights.is_file():
             denoiser.load_state_dict(torch.load(best_weights, map_location=device, weights_only=True))
         err = val_errors()
+        spread = error_spread(err)  # 0 only for a text-blind denoiser (identical errors): keep the unit then
         calibrated = {"temperature": calibrate_temperature(torch.from_numpy(err), torch.from_numpy(val_y)),
-                      "error_spread": error_spread(err)}
+                      **({"error_spread": spread} if spread > 0 else {})}
     else:
         calibrated = {}
     metrics["selected"] = settings["select"] if has_val else "last"

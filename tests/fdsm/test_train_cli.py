@@ -132,6 +132,16 @@ def test_same_seed_gives_the_same_checkpoint(world, tmp_path):
     assert run("a") == run("b")
 
 
+def test_a_text_blind_denoiser_keeps_the_default_error_spread(world, tmp_path):
+    """With lr 0 the zero-initialised denoiser predicts 0 for every text, so validation errors are identical across
+    labels (spread 0); the checkpoint keeps the unit 1 instead of failing at the last step."""
+    out = tmp_path / "run"
+    assert train.main(["--features", str(world["features"]), "--split", SPLIT.name, "--out", str(out),
+                       "--preset", "tiny", f"data.bank={world['bank']}", "diffusion.iterations=2", "diffusion.lr=0",
+                       "diffusion.batch_size=16", "diffusion.eval_every=2", "diffusion.checkpoint_every=2"]) == 0
+    assert load_checkpoint(out / "checkpoint").cfg.error_spread == 1.0
+
+
 def _one_line_error(capsys, code: int) -> str:
     err = capsys.readouterr().err.strip()
     assert code == 2 and len(err.splitlines()) == 1 and "Traceback" not in err
