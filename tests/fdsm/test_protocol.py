@@ -123,6 +123,26 @@ def test_score_test_matches_a_direct_scorer_loop(checkpoint, corpora):
     assert part["top1"]["mean"] == pytest.approx(np.mean(top1)) and part["top1"]["std"] == pytest.approx(np.std(top1))
     assert np.asarray(part["confusion"]).sum() == 2 * len(test.labels)
     assert part["top3"]["mean"] >= part["top1"]["mean"] and part["chance"] == pytest.approx(10.0)
+    assert "subset_top1" not in part
+    sized = protocol.score_test(ck, text, test, [7, 8], cache, subsets=(1, 10, 40))  # 10 and 40: not fewer names
+    assert sized["subset_top1"] == {"1": {"mean": 100.0, "std": 0.0, "n": 2}}
+
+
+def test_subset_top1_types_the_true_name_and_random_others():
+    rng = np.random.default_rng(3)
+    errors = rng.random((200, 12))
+    labels = rng.integers(0, 12, 200)
+    full = float((errors.argmin(1) == labels).mean())
+    assert protocol.subset_top1(errors, labels, 12, 3, 0) == pytest.approx(full)  # all names typed: plain top-1
+    assert protocol.subset_top1(errors, labels, 1, 3, 0) == 1.0  # only the true name
+    best = errors.copy()
+    best[np.arange(200), labels] = -1.0
+    worst = errors.copy()
+    worst[np.arange(200), labels] = 2.0
+    assert protocol.subset_top1(best, labels, 4, 5, 0) == 1.0 and protocol.subset_top1(worst, labels, 4, 5, 0) == 0.0
+    # errors unrelated to the labels: about 1/k right, and fewer names typed is easier
+    assert protocol.subset_top1(errors, labels, 4, 50, 1) == pytest.approx(0.25, abs=0.03)
+    assert protocol.subset_top1(errors, labels, 2, 50, 1) == pytest.approx(0.5, abs=0.03)
 
 
 def test_cli_prints_writes_json_and_pngs(checkpoint, corpora, tmp_path, fake_text, capsys):
@@ -292,12 +312,15 @@ def test_ship_installs_weights_onnx_and_a_card_with_the_licence(checkpoint, corp
     OnnxSession(target / "model.onnx")  # loads
 
 
-def test_model_card_says_whose_weights_were_shipped(checkpoint, corpora, fake_text):
+def test_model_card_says_whose_weights_were_shipped_and_the_fewer_names_score(checkpoint, corpora, fake_text):
     report = protocol.evaluate(checkpoint, corpora / "nwucla.npz", None, [1])
     metrics = {"best": {"step": 2, "val_top1": 0.5}, "last": {"step": 4, "val_top1": 0.25}, "selected": "last"}
+    report["trained"] = report["nwucla"] | {"subset_top1": {"5": {"mean": 91.25, "std": 0.5, "n": 1}}}
     card = protocol.model_card(read_config(checkpoint) | {"metrics": metrics}, report, 1000, "a note")
     assert ("shipped: the last step's weights): best {\"step\": 2, \"val_top1\": 0.5}, "
             "last {\"step\": 4, \"val_top1\": 0.25}") in card
+    assert "with fewer typed: 5 names 91.2 +- 0.5 % (the true name and random others, 20 draws" in card
+    assert "top-1 with fewer names typed: 5 names 91.2 +- 0.5 %" in protocol.format_report(report)
 
 
 def test_registered_default_pool_split_equals_the_protocol_held_out_names():
