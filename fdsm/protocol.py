@@ -257,7 +257,7 @@ def score_mixed(checkpoint: Any, text_encoder: Any, tests: tuple[TestSet, TestSe
     """
     from fdsm.checkpoint import is_trained_name
     from fdsm.scorer import seen_offsets
-    from fdsm.training.metrics import mean_std, topk_accuracy
+    from fdsm.training.metrics import harmonic_mean, mean_std, topk_accuracy
 
     seen, unseen = tests
     trained = np.array([is_trained_name(checkpoint.meta, name) for name in seen.names])
@@ -270,7 +270,7 @@ def score_mixed(checkpoint: Any, text_encoder: Any, tests: tuple[TestSet, TestSe
     for key, bias in (("corrected", checkpoint.cfg.seen_bias), ("uncorrected", 0.0)):
         offsets = seen_offsets(checkpoint.cfg.replace(seen_bias=bias), trained)
         s, u = ([100.0 * topk_accuracy(-(err + offsets), test.labels, 1) for err in errs] for test, errs in errors)
-        h = [2 * a * b / (a + b) if a + b else 0.0 for a, b in zip(s, u, strict=True)]
+        h = [harmonic_mean(a, b) for a, b in zip(s, u, strict=True)]
         out[key] = {"S": mean_std(s), "U": mean_std(u), "H": mean_std(h)}
     return out
 
