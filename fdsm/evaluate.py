@@ -3,7 +3,7 @@
   fdsm-eval CKPT [CKPT ...] --features DIR | --corpus FILE  --split NAME [--seeds ...] [--json OUT] [--confusion PNG]
   fdsm-eval report RUNS_DIR [--out FILE]        markdown table from the JSON reports under RUNS_DIR
   fdsm-eval text-sanity ...                     prompt-bank sanity check (fdsm.text.sanity)
-  fdsm-eval --protocol default ...              the default model's protocol (fdsm.protocol)
+  fdsm-eval --protocol default ...              the default model's protocol (fdsm.default_model.protocol)
 """
 
 from __future__ import annotations
@@ -131,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return sanity_main(args[1:])
     if "--protocol" in args:
-        from fdsm.protocol import main as protocol_main
+        from fdsm.default_model.protocol import main as protocol_main
 
         return protocol_main(args)
     if args[:1] == ["report"]:

@@ -74,8 +74,8 @@ _UNSEEN: dict[str, tuple[str, str, tuple[int, ...]]] = {
     "kinetics400-360-40": ("kinetics400", "PURLS", (0, 61, 66, 67, 100, 106, 109, 123, 134, 135, 142, 161, 166, 180,
                                                     187, 193, 219, 230, 240, 242, 252, 271, 273, 280, 285, 288, 290,
                                                     300, 303, 315, 321, 323, 331, 333, 343, 353, 366, 367, 380, 391)),
-    # The default model's held-out classes (fdsm.protocol.HELDOUT, by name; a test keeps the two equal).
-    "default-pool": ("pool", "fdsm.protocol.HELDOUT", (3, 25, 30, 40, 45, 46)),
+    # The default model's held-out classes (fdsm.default_model.protocol.HELDOUT, by name; a test keeps the two equal).
+    "default-pool": ("pool", "fdsm.default_model.protocol.HELDOUT", (3, 25, 30, 40, 45, 46)),
 }  # fmt: skip
 
 # Published splits whose unseen lists are only in PURLS supplements/label_splits/<dataset>/ru<K>.npy.

@@ -75,7 +75,7 @@ def plan(stage: str, cfg: dict[str, dict[str, Any]]) -> list[str]:
 
 
 def run_training(argv: Sequence[str] | None) -> int:
-    """fdsm-train without the error wrapper (fdsm.protocol reuses it after its own checks)."""
+    """fdsm-train without the error wrapper (fdsm.default_model.protocol reuses it after its own checks)."""
     args = build_parser().parse_intermixed_args(argv)
     cfg = resolve_config(args)
     stages = plan(args.stage, cfg)

@@ -21,7 +21,7 @@ BUILDERS: dict[str, str] = {
     "cmu8": "fdsm.data.cmu:build",
     "sbu": "fdsm.data.sbu:build",
     "nwucla": "fdsm.data.nwucla:build",
-    "synth": "fdsm.synth:build",
+    "synth": "fdsm.default_model.synth:build",
     "pool": "fdsm.data.pool:build",
 }
 

@@ -12,9 +12,9 @@ from fdsm.data import Sequence, pool
 from fdsm.data.builder import load_prompt_bank
 from fdsm.data.corpus import Corpus, load_corpus, save_corpus
 from fdsm.data.prepare import main as prepare
+from fdsm.default_model.synth import MOTIONS as synth_motions
+from fdsm.default_model.synth import build as build_synth
 from fdsm.errors import FdsmError
-from fdsm.synth import MOTIONS as synth_motions
-from fdsm.synth import build as build_synth
 from tests.conftest import standing_pose
 
 

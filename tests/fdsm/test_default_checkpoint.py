@@ -7,10 +7,11 @@ import json
 import numpy as np
 import pytest
 
-from fdsm import Recognizer, protocol
+from fdsm import Recognizer
 from fdsm.assets import asset_path, sha256_file
 from fdsm.data import load_sequence
 from fdsm.data.sources import extract
+from fdsm.default_model import protocol
 from fdsm.export import WEIGHTS_KEY
 from fdsm.presets import ModelConfig, get_preset
 from fdsm.runtime import OnnxSession

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-from fdsm import ablation, protocol
 from fdsm.checkpoint import load_checkpoint, read_config, save_checkpoint
 from fdsm.data import Sequence
 from fdsm.data.corpus import Corpus, save_corpus
+from fdsm.default_model import ablation, protocol
 from fdsm.denoiser import Denoiser
 from fdsm.diffusion import NoiseSchedule
 from fdsm.errors import FdsmError

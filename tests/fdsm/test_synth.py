@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fdsm import synth
 from fdsm.data.builder import load_prompt_bank
+from fdsm.default_model import synth
 from fdsm.skeleton import BONES, J, chirality, normalize
 
 NAMES = [c["name"] for c in load_prompt_bank("synth")]

@@ -4,7 +4,7 @@ The text encoder is a small local fake (`AttributeText`): each class has a hidde
 its texts embed as fixed linear maps of it, and its skeleton features are another linear map of it
 plus noise. Seen classes train the denoiser; unseen classes are scored zero-shot, so accuracy above
 chance means the pipeline learned the text -> feature relation. (The real MiniLM path is exercised by
-the text helper's tests and by `python -m fdsm.protocol`.) Features are 32-d here: with 256-d features
+the text helper's tests and by `python -m fdsm.default_model.protocol`.) Features are 32-d here: with 256-d features
 the `tiny` preset (width 64) cannot pass x_t through its bottleneck, and 300 CPU steps stay near chance
 (docs/training.md); the folder format and code path are the same.
 """

@@ -1,14 +1,14 @@
 """Ablations of the default recipe on the default protocol: same seeds, same budget, one table.
 
 Every variant re-trains the diffusion stage of `fdsm/configs/default_live.toml` with one change and
-is scored by `fdsm.protocol` (NW-UCLA names only, and the pool's held-out classes). The skeleton
+is scored by `fdsm.default_model.protocol` (NW-UCLA names only, and the pool's held-out classes). The skeleton
 encoder and its features are trained once (`--base`, a run of the recipe) and shared, because every
 paper component under test lives in the diffusion stage. Two rows need their own encoder and features:
 "without synth" on the pool built without synth.npz (`--base-nosynth`), and "class-text encoder head"
 from an encoder pre-trained with `encoder.text_head = "definition"` (`--base-text-head`). Each variant
-runs with the training seeds `fdsm.protocol.SEEDS`; the scorer's noise seed equals the training seed.
+runs with the training seeds `fdsm.default_model.protocol.SEEDS`; the scorer's noise seed equals the training seed.
 
-    python -m fdsm.ablation --base runs/default --corpora CORPORA --out runs/ablation \
+    python -m fdsm.default_model.ablation --base runs/default --corpora CORPORA --out runs/ablation \
         --iterations 300 --table docs/results/ablations.md
 
 A finished run leaves `result.json` in its folder and is not re-run, so an interrupted sweep resumes.
@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fdsm.default_model.protocol import POOL_BANK, RECIPE, SEEDS, TEST_DATASET, evaluate, train_main
 from fdsm.errors import FdsmError
-from fdsm.protocol import POOL_BANK, RECIPE, SEEDS, TEST_DATASET, evaluate, train_main
 
-PROG = "python -m fdsm.ablation"
+PROG = "python -m fdsm.default_model.ablation"
 SHARED_STAGES = ("encoder", "features")
 
 
