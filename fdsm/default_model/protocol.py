@@ -53,7 +53,7 @@ TOPK = (1, 3)
 PARTS = ("nwucla", "heldout", "trained")  # (a), (b), (c) in a report; (d) is "mixed"
 SUBSET_SIZES = (5, 10, 20)  # (c) also with this many names typed: the true one and random others
 SUBSET_DRAWS = 20
-RECIPE = Path(__file__).resolve().parent / "configs" / "default_live.toml"  # the default model's training recipe
+RECIPE = Path(__file__).resolve().parents[1] / "configs" / "default_live.toml"  # the default model's training recipe
 # Pool classes held out of training (source dataset in the comment). Fixed up front; see the docstring.
 HELDOUT: tuple[str, ...] = (
     "walk backwards",  # bandai
