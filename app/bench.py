@@ -15,6 +15,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "text": ("fdsm.text.bench:main", "text-encoder load and per-label encoding time"),
     "pose": ("pose.benchmark:main", "pose estimation and mapping/tracking/window cost per frame"),
     "live": ("app.benchmark:main", "end-to-end headless pipeline rate next to the pose-only rate"),
+    "reaction": ("app.reaction:main", "time for the shown label to follow a change of action; the app's peak RSS"),
 }
 
 
