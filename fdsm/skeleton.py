@@ -43,6 +43,47 @@ LEFT_RIGHT_PAIRS: tuple[tuple[int, int], ...] = (
 )  # fmt: skip
 
 
+# Camera-derived joints (`camera_joints`): the live mapping (pose.ntu) measures 18 joints and derives these.
+SPINE_MID_W = 0.5  # spine mid: this far from the spine base to the spine shoulder
+NECK_W = 0.4  # neck: this far from the spine shoulder to the head
+CAMERA_DERIVED: tuple[int, ...] = (
+    J["spine_base"], J["spine_mid"], J["neck"], J["spine_shoulder"], J["left_hand"], J["right_hand"],
+)  # fmt: skip
+
+
+def camera_joints(skeleton: np.ndarray) -> np.ndarray:
+    """Re-derive the joints the live camera does not measure, by the live mapping's rules; returns a copy.
+
+    A webcam skeleton (pose.ntu) measures shoulders, elbows, wrists, hips, knees, ankles, toes, the index
+    and thumb points and the ears, and derives the rest; mocap and Kinect corpora carry anatomically
+    different joints there (Kinect's HipCenter sits higher than the hip midpoint, a mocap neck is a bone
+    end). Training, evaluation and live data pass through this one rule set, so they share the geometry:
+
+    - spine base = midpoint of the hips; spine shoulder = midpoint of the shoulders;
+    - spine mid = lerp(spine base, spine shoulder, SPINE_MID_W); neck = lerp(spine shoulder, head, NECK_W);
+    - hand (palm) = mean(wrist, index, pinky) with the hand tip standing in for BOTH index and pinky:
+      NTU has no pinky; the live hand tip IS MediaPipe's index landmark, and the pinky knuckle lies at
+      the same distance from the wrist, so the palm is put 2/3 of the way from the wrist to the hand tip;
+    - head = the ear midpoint live; NTU has no ears, and a Kinect or mocap head joint is the skull's
+      centre, which is where the ear midpoint lies, so the head is kept as measured.
+
+    Linear in the joints, idempotent, NaN where an input joint is NaN. Any `(..., 25, 3)` array.
+    """
+    out = np.array(skeleton, dtype=np.float32, copy=True)
+    if out.shape[-2:] != (NUM_JOINTS, 3):
+        raise ValueError(f"skeleton must be (..., 25, 3), got {out.shape}")
+    base = 0.5 * (out[..., J["left_hip"], :] + out[..., J["right_hip"], :])
+    top = 0.5 * (out[..., J["left_shoulder"], :] + out[..., J["right_shoulder"], :])
+    out[..., J["spine_base"], :] = base
+    out[..., J["spine_shoulder"], :] = top
+    out[..., J["spine_mid"], :] = base + SPINE_MID_W * (top - base)
+    out[..., J["neck"], :] = top + NECK_W * (out[..., J["head"], :] - top)
+    for side in ("left", "right"):
+        wrist, tip = out[..., J[f"{side}_wrist"], :], out[..., J[f"{side}_hand_tip"], :]
+        out[..., J[f"{side}_hand"], :] = (wrist + 2.0 * tip) / 3.0
+    return out
+
+
 def as_bodies(skeleton: np.ndarray) -> np.ndarray:
     """View a skeleton as `(T, M, 25, 3)` float32; raise ValueError on any other shape."""
     arr = np.asarray(skeleton, dtype=np.float32)

@@ -16,7 +16,8 @@ Joints (MP k = MediaPipe landmark k; mid(a, b) = (a + b) / 2; lerp(a, b, w) = a 
     4/8   shoulder     MP 11 / MP 12          (left / right)
     5/9   elbow        MP 13 / MP 14
     6/10  wrist        MP 15 / MP 16
-    7/11  hand         mean(wrist, pinky MP 17/18, index MP 19/20)  (palm centre)
+    7/11  hand         (wrist + 2 index MP 19/20) / 3  (palm centre: mean of wrist, index, pinky with the
+                       index standing in for the pinky, as every corpus gets it)
     21/23 hand tip     index MP 19 / MP 20
     22/24 thumb        MP 21 / MP 22
     12/16 hip          MP 23 / MP 24
@@ -24,19 +25,19 @@ Joints (MP k = MediaPipe landmark k; mid(a, b) = (a + b) / 2; lerp(a, b, w) = a 
     14/18 ankle        MP 27 / MP 28
     15/19 foot         foot index (toe) MP 31 / MP 32
 
-The mapping is one fixed (25, 33) linear matrix, so it also applies to a batch `(..., 33, 3)`.
+The mapping is one fixed (25, 33) linear matrix, so it also applies to a batch `(..., 33, 3)`. Only the
+measured rows (and the head) are written here; the derived joints come from `fdsm.skeleton.camera_joints`,
+the rule set every training and evaluation corpus goes through too.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from fdsm.skeleton import NUM_JOINTS, J
+from fdsm.skeleton import NUM_JOINTS, J, camera_joints
 
 NUM_LANDMARKS = 33
 HIPS = [23, 24]  # MediaPipe left and right hip: their midpoint is the world landmarks' origin
-SPINE_MID_W = 0.5
-NECK_W = 0.4
 # Each NTU joint as weights over MediaPipe landmarks: {landmark: weight}.
 _DIRECT = {
     "left_shoulder": 11, "left_elbow": 13, "left_wrist": 15, "left_hand_tip": 19, "left_thumb": 21,
@@ -47,18 +48,14 @@ _DIRECT = {
 
 
 def _mapping_matrix() -> np.ndarray:
-    """(25, 33) weights W such that ntu = W @ mediapipe (rows sum to 1)."""
+    """(25, 33) weights W such that ntu = W @ mediapipe (rows sum to 1): measured rows, then `camera_joints`."""
     w = np.zeros((NUM_JOINTS, NUM_LANDMARKS), dtype=np.float64)
     for name, k in _DIRECT.items():
         w[J[name], k] = 1.0
-    w[J["spine_base"], HIPS] = 0.5
-    w[J["spine_shoulder"], [11, 12]] = 0.5
     w[J["head"], [7, 8]] = 0.5
-    w[J["spine_mid"]] = (1 - SPINE_MID_W) * w[J["spine_base"]] + SPINE_MID_W * w[J["spine_shoulder"]]
-    w[J["neck"]] = (1 - NECK_W) * w[J["spine_shoulder"]] + NECK_W * w[J["head"]]
-    w[J["left_hand"], [15, 17, 19]] = 1.0 / 3.0
-    w[J["right_hand"], [16, 18, 20]] = 1.0 / 3.0
-    return w
+    # camera_joints is linear: applied to each landmark's weight column it gives the derived rows.
+    columns = np.repeat(w.T[:, :, None], 3, axis=2)  # (33, 25, 3): landmark k's weights, on every axis
+    return camera_joints(columns)[:, :, 0].T.astype(np.float64)
 
 
 MAPPING = _mapping_matrix().astype(np.float32)

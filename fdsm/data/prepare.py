@@ -1,4 +1,10 @@
-"""`fdsm-prepare DATASET --src DIR --out FILE`: build a corpus file from a dataset's original files."""
+"""`fdsm-prepare DATASET --src DIR --out FILE`: build a corpus file from a dataset's original files.
+
+Every corpus is written as the camera sees: `fdsm.skeleton.camera_joints` re-derives the joints the live
+MediaPipe mapping derives (spine, neck, palms) from the measured ones, so training, evaluation and the live
+window share one geometry. Done here, once per build, rather than at every load: the corpus file then holds
+exactly what the model is trained and tested on, and records it (`info["joints"] = "camera"`).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from fdsm.cli import run_cli
-from fdsm.data.corpus import save_corpus
+from fdsm.data.corpus import Corpus, save_corpus
+from fdsm.skeleton import camera_joints
 
 # dataset name -> "module:function"; each function is build(src: Path) -> Corpus.
 BUILDERS: dict[str, str] = {
@@ -26,6 +33,14 @@ BUILDERS: dict[str, str] = {
 }
 
 
+def as_camera_sees(corpus: Corpus) -> Corpus:
+    """The corpus with every sequence's derived joints re-derived by the live rules (in place; idempotent)."""
+    for seq in corpus.sequences:
+        seq.skeleton = camera_joints(seq.skeleton)
+    corpus.info = {**corpus.info, "joints": "camera"}
+    return corpus
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="fdsm-prepare", description="Convert a skeleton dataset into a corpus .npz file.")
     p.add_argument("dataset", choices=sorted(BUILDERS), help="which dataset's layout --src holds")
@@ -39,7 +54,7 @@ def _main(argv: Sequence[str] | None) -> int:
     if not args.src.exists():
         raise FileNotFoundError(f"--src does not exist: {args.src}")
     module, func = BUILDERS[args.dataset].split(":")
-    corpus = getattr(importlib.import_module(module), func)(args.src)
+    corpus = as_camera_sees(getattr(importlib.import_module(module), func)(args.src))
     problems = corpus.info.get("problems", [])
     for line in problems:
         print(f"fdsm-prepare: skipped {line}", file=sys.stderr)

@@ -80,3 +80,39 @@ def test_bad_shapes_and_empty_input_raise():
         sk.normalize(np.zeros((0, 25, 3)), 8)
     with pytest.raises(ValueError):
         sk.normalize(np.full((5, 25, 3), np.nan), 8)
+
+
+def _kinect_like_pose() -> np.ndarray:
+    """A standing pose whose derived joints sit where Kinect puts them, not where the camera rules would."""
+    pose = standing_pose().copy()
+    pose[sk.J["spine_base"], 1] += 0.08  # Kinect's HipCenter sits above the hip midpoint
+    pose[sk.J["neck"]] += [0.0, 0.03, -0.02]
+    pose[sk.J["left_hand"]] += [0.01, -0.04, 0.02]
+    pose[sk.J["right_hand"]] += [-0.01, -0.05, 0.0]
+    return np.repeat(pose[None], 4, axis=0)
+
+
+def test_camera_joints_moves_exactly_the_derived_joints():
+    kinect = _kinect_like_pose()
+    out = sk.camera_joints(kinect)
+    measured = [j for j in range(25) if j not in sk.CAMERA_DERIVED]
+    np.testing.assert_array_equal(out[:, measured], kinect[:, measured])
+    moved = np.abs(out - kinect).max(axis=(0, 2)) > 1e-4
+    assert set(np.flatnonzero(moved)) <= set(sk.CAMERA_DERIVED)
+    assert moved[[sk.J["spine_base"], sk.J["neck"], sk.J["left_hand"], sk.J["right_hand"]]].all()
+    j = sk.J
+    np.testing.assert_allclose(out[:, j["spine_base"]], (kinect[:, j["left_hip"]] + kinect[:, j["right_hip"]]) / 2)
+    top = (kinect[:, j["left_shoulder"]] + kinect[:, j["right_shoulder"]]) / 2
+    np.testing.assert_allclose(out[:, j["neck"]], top + 0.4 * (kinect[:, j["head"]] - top), atol=1e-6)
+    np.testing.assert_allclose(out[:, j["left_hand"]],
+                               (kinect[:, j["left_wrist"]] + 2 * kinect[:, j["left_hand_tip"]]) / 3, atol=1e-6)
+
+
+def test_camera_joints_is_idempotent_keeps_nan_and_checks_shape():
+    kinect = _kinect_like_pose()
+    kinect[1, sk.J["left_hip"]] = np.nan
+    once = sk.camera_joints(kinect)
+    assert np.isnan(once[1, sk.J["spine_base"]]).all() and np.isfinite(once[0]).all()
+    np.testing.assert_allclose(sk.camera_joints(once), once, atol=1e-6)
+    with pytest.raises(ValueError, match="25, 3"):
+        sk.camera_joints(np.zeros((4, 20, 3)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fdsm.skeleton import BONES, J, chirality
+from fdsm.skeleton import BONES, J, camera_joints, chirality
 from pose.ntu import AXES, MAPPING, to_ntu25
 from tests.pose.conftest import stack
 
@@ -27,10 +27,17 @@ def test_documented_formulas() -> None:
     np.testing.assert_allclose(ntu[J["spine_mid"]], (mid(23, 24) + mid(11, 12)) / 2, atol=1e-6)
     np.testing.assert_allclose(ntu[J["head"]], mid(7, 8), atol=1e-6)
     np.testing.assert_allclose(ntu[J["neck"]], 0.6 * mid(11, 12) + 0.4 * mid(7, 8), atol=1e-6)
-    np.testing.assert_allclose(ntu[J["left_hand"]], (up[15] + up[17] + up[19]) / 3, atol=1e-6)
+    np.testing.assert_allclose(ntu[J["left_hand"]], (up[15] + 2 * up[19]) / 3, atol=1e-6)  # index for the pinky
     for name, k in [("left_shoulder", 11), ("right_wrist", 16), ("left_hand_tip", 19), ("right_thumb", 22),
                     ("left_foot", 31), ("right_foot", 32), ("right_knee", 26)]:
         np.testing.assert_allclose(ntu[J[name]], up[k], atol=1e-6)
+
+
+def test_camera_joints_of_a_live_skeleton_is_the_identity() -> None:
+    """The live mapping and the corpora share one rule set: re-deriving a live skeleton changes nothing."""
+    mp = np.random.default_rng(3).normal(size=(7, 33, 3)).astype(np.float32)
+    live = to_ntu25(mp)
+    np.testing.assert_allclose(camera_joints(live), live, atol=1e-6)
 
 
 def test_axes_are_a_proper_rotation_to_y_up() -> None:
