@@ -1,0 +1,165 @@
+"""Kinematic captions: on synthetic motions with known kinematics the caption states what was generated."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fdsm.captions import caption, class_kinematics, describe, peaks, sentence
+from fdsm.default_model.synth import ARM_REST, MOTIONS, generate, march, random_body, render, rest, squat
+from fdsm.skeleton import rotation_y
+
+FPS = 30.0
+TO_HEAD = (135.0, 45.0, 110.0, 165.0)  # upper-arm raise, swing; forearm raise, swing (fdsm.default_model.synth)
+TO_CHEST = (20.0, 90.0, 110.0, 120.0)
+FORWARD = (90.0, 90.0, 90.0, 90.0)  # the straight arm level in front
+SIDEWAYS = (90.0, 0.0, 90.0, 0.0)  # the straight arm level out to the side
+
+
+def body() -> dict[str, float]:
+    return random_body(np.random.default_rng(0))
+
+
+def place(skel: np.ndarray, yaw: float = 1.0, shift: tuple[float, float, float] = (2.0, 0.0, -1.0)) -> np.ndarray:
+    """Turn about the vertical and move the body: the caption is in the body's frame, not the camera's."""
+    return (skel @ rotation_y(yaw).T + np.array(shift, np.float32)).astype(np.float32)
+
+
+def raise_arm(end: tuple[float, ...], cycles: int, side: str = "right", seconds: float = 3.0) -> np.ndarray:
+    """The arm goes from rest to `end` and back `cycles` times (raised cosine), the rest of the body still."""
+    t = int(seconds * FPS)
+    c = 0.5 - 0.5 * np.cos(np.linspace(0, 2 * np.pi * cycles, t))
+    a = rest(t)
+    a[f"{side}_arm"] = np.stack([s + (e - s) * c for s, e in zip(ARM_REST, end, strict=True)], -1)
+    return render(body(), a)
+
+
+def wave(cycles: int, seconds: float = 3.0) -> np.ndarray:
+    """The right hand held up and waved side to side `cycles` times (forearm swinging about the elbow)."""
+    t = int(seconds * FPS)
+    p = np.linspace(0, 2 * np.pi * cycles, t)
+    a = rest(t)
+    a["right_arm"] = np.stack([np.full(t, 140.0), np.full(t, 30.0), 155 + 25 * np.sin(p), np.full(t, 20.0)], -1)
+    return render(body(), a)
+
+
+def program(motion, cycles: float, seconds: float = 3.0) -> np.ndarray:
+    """A synth motion program run for a known number of cycles."""
+    t = int(seconds * FPS)
+    return render(body(), motion(np.linspace(0, 2 * np.pi * cycles, t), 1.0, rest(t)))
+
+
+def test_hand_height_is_named_by_body_landmarks():
+    head = caption(place(raise_arm(TO_HEAD, 1)))
+    assert "the right hand rises forward from the hip to the head and back down" in head
+    chest = caption(place(raise_arm(TO_CHEST, 1)))
+    assert "the right hand rises forward from the hip to the chest and back down" in chest
+    assert "to the head" not in chest
+
+
+def test_direction_is_relative_to_the_body_not_the_camera():
+    for yaw in (0.0, 1.0, 2.5, -2.0):
+        front, side = caption(place(raise_arm(FORWARD, 1), yaw)), caption(place(raise_arm(SIDEWAYS, 1), yaw))
+        assert "the right hand rises forward from the hip to the shoulders" in front
+        assert "the right hand rises sideways from the hip to the shoulders" in side
+    left = caption(place(raise_arm(SIDEWAYS, 1, side="left")))
+    assert "the left hand rises sideways" in left and "right hand" not in left
+
+
+def test_caption_is_the_same_wherever_the_body_stands_and_faces():
+    skel = raise_arm(TO_HEAD, 2)
+    assert caption(place(skel, 0.0, (0, 0, 0))) == caption(place(skel, 2.0, (-3.0, 0.0, 4.0)))
+
+
+@pytest.mark.parametrize(("cycles", "word"), [(2, "twice"), (3, "three times")])
+def test_repetitions_are_counted(cycles, word):
+    waving = caption(place(wave(cycles)))
+    assert f"the right hand moves from side to side at the head, {word}" in waving
+    raising = caption(place(raise_arm(TO_HEAD, cycles)))
+    assert f"to the head and back down, {word}" in raising
+
+
+def test_a_single_movement_has_no_count():
+    text = caption(place(raise_arm(TO_CHEST, 1)))
+    assert "twice" not in text and "times" not in text
+
+
+def test_two_persons_are_both_described():
+    waver, raiser = place(wave(2), 0.0, (-0.8, 0, 0)), place(raise_arm(TO_HEAD, 1, side="left"), np.pi, (0.8, 0, 0))
+    text = caption(np.stack([waver, raiser], axis=1))
+    first, second = text.split("the second person: ")
+    assert first.startswith("the first person: ") and "the right hand moves from side to side" in first
+    assert "the left hand rises" in second and "right hand" not in second
+
+
+def test_walking_translates_the_body_in_its_own_frame():
+    t = int(3 * FPS)
+    skel = program(march, 4)
+    forward = np.stack([np.zeros(t), np.zeros(t), np.linspace(0.0, 3.0, t)], -1)[:, None].astype(np.float32)
+    for yaw in (0.0, 2.0):
+        ahead = caption(place(skel + forward, yaw))
+        assert "the whole body moves forward" in ahead and "the feet step in turn" in ahead
+        assert "the whole body moves backward" in caption(place(skel - forward, yaw))
+        assert "the whole body moves to its left" in caption(place(skel + forward[..., [2, 1, 0]], yaw))
+    assert "the whole body moves" not in caption(place(skel))  # marching in place
+
+
+def test_squat_is_a_posture_change():
+    assert "the body goes from standing to crouching and back, twice" in caption(place(program(squat, 2)))
+    assert caption(place(raise_arm(TO_HEAD, 1))).startswith("the body stands")
+
+
+def test_hands_together_are_a_contact():
+    clap, _ = MOTIONS[0]
+    assert "the hands come together, three times" in caption(place(program(clap, 3)))
+
+
+def test_missing_parts_are_named_and_the_rest_described():
+    skel = place(raise_arm(TO_HEAD, 1))
+    skel[:, [4, 5, 6, 7, 21, 22]] = np.nan  # the left arm never seen
+    text = caption(skel)
+    assert "the left arm is not visible" in text and "the right hand rises" in text and "left hand" not in text
+    gaps = place(raise_arm(TO_HEAD, 1))
+    gaps[10:25] = np.nan  # a lost stretch of frames is bridged
+    assert "the right hand rises forward from the hip to the head" in caption(gaps)
+
+
+@pytest.mark.parametrize("bad", [np.full((30, 25, 3), np.nan), np.zeros((0, 25, 3)), np.full((1, 2, 25, 3), np.nan)])
+def test_nothing_to_see_is_said_not_raised(bad):
+    assert caption(bad) == "no person is visible."
+
+
+def test_a_single_frame_is_described_as_a_pose():
+    held = place(raise_arm(TO_HEAD, 1))[45:46]  # the hand at the head
+    text = caption(held)
+    assert text.startswith("a single frame: the motion is not visible") and "the right hand is at the head" in text
+
+
+def test_odd_frame_rates_and_real_sequences_never_raise():
+    rng = np.random.default_rng(0)
+    for label in range(len(MOTIONS)):
+        skel = generate(label, rng)
+        for fps in (FPS, 0.0, float("nan"), 120.0):
+            assert caption(skel, fps).endswith(".")
+    assert caption(skel) == caption(skel.copy())  # deterministic
+
+
+def test_at_most_max_clauses_per_person():
+    skel = place(program(squat, 2))
+    assert len(describe(skel, FPS, 2)) == 2 and len(describe(skel, FPS)) > 2
+
+
+def test_peaks_counts_swings_not_noise():
+    t = np.linspace(0, 2 * np.pi * 3, 90)
+    noisy = np.sin(t) + 0.05 * np.random.default_rng(0).normal(size=90)
+    assert peaks(noisy) == 3 and peaks(np.zeros(90)) == 0 and peaks(np.ones(2)) == 0
+
+
+def test_class_kinematics_keeps_the_shared_clauses_that_fit():
+    caps = [["the body stands", "the right hand rises from the hip to the mouth and back down"],
+            ["the body stands", "the right hand rises from the hip to the mouth and back down", "the head nods"],
+            ["the body stands", "the left hand is not visible"]]
+    text = class_kinematics(caps, lambda s: len(s.split()) < 40, min_share=0.5)
+    assert text == "The right hand rises from the hip to the mouth and back down."
+    assert class_kinematics(caps, lambda s: len(s.split()) < 3, min_share=0.5) is None
+    assert sentence(["a", "b"]) == "A; b."
