@@ -23,7 +23,7 @@ DATASETS: dict[str, tuple[int, str]] = {
     "pku51": (51, "pku_mmd"),
     "kinetics200": (200, "kinetics400"),
     "kinetics400": (400, "kinetics400"),
-    "pool": (94, "pool"),  # the default model's training pool (fdsm-prepare pool)
+    "pool": (113, "pool"),  # the default model's training pool (fdsm-prepare pool)
 }
 
 
@@ -75,7 +75,7 @@ _UNSEEN: dict[str, tuple[str, str, tuple[int, ...]]] = {
                                                     187, 193, 219, 230, 240, 242, 252, 271, 273, 280, 285, 288, 290,
                                                     300, 303, 315, 321, 323, 331, 333, 343, 353, 366, 367, 380, 391)),
     # The default model's held-out classes (fdsm.default_model.protocol.HELDOUT, by name; a test keeps the two equal).
-    "default-pool": ("pool", "fdsm.default_model.protocol.HELDOUT", (3, 25, 30, 40, 45, 46)),
+    "default-pool": ("pool", "fdsm.default_model.protocol.HELDOUT", (3, 25, 30, 40, 45, 46, 101, 106)),
 }  # fmt: skip
 
 # Published splits whose unseen lists are only in PURLS supplements/label_splits/<dataset>/ru<K>.npy.

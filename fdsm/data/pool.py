@@ -1,11 +1,13 @@
 """The training pool: the per-dataset corpora merged into one corpus over one merged prompt bank.
 
 Training reads one class list, so `fdsm-prepare pool --src DIR` merges the corpus files
-`DIR/{bandai,hdm05,cmu8,sbu,synth}.npz` (as `fdsm-prepare` wrote them). Classes with the same name
+`DIR/{bandai,hdm05,cmu8,sbu,synth,utdmhad}.npz` (as `fdsm-prepare` wrote them). Classes with the same name
 in several banks ("kick" in Bandai and synth) become one class, keeping the first bank's texts; the
 merged bank is shipped as `assets/prompts/pool.json` (`merged_bank()` regenerates it; a test keeps
-them equal). NW-UCLA is never pooled: it is the zero-shot test set. A missing corpus file is
-reported; its classes then have no sequences (this is how the "without synth" ablation is built).
+them equal). UTD-MHAD comes last so that the classes of the earlier banks keep their pool indices (a
+checkpoint records its training classes by index). NW-UCLA is never pooled: it is the zero-shot test set.
+A missing corpus file is reported; its classes then have no sequences (this is how the "without synth"
+ablation is built).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from fdsm.data.corpus import Corpus, load_corpus
 from fdsm.errors import FdsmError
 
 BANK = "pool"
-POOL_BANKS = ("bandai", "hdm05", "cmu8", "sbu", "synth")
+POOL_BANKS = ("bandai", "hdm05", "cmu8", "sbu", "synth", "utdmhad")
 SUBJECT_STRIDE = 10_000  # subject ids are kept apart per dataset: dataset index x stride + own id
 
 
@@ -74,5 +76,5 @@ def build(src: Path) -> Corpus:
             texts.append(part.texts[i] if part.texts is not None else ("", "", ""))
     if not seqs:
         raise FdsmError(f"{src}: no corpus files of {', '.join(POOL_BANKS)} found")
-    return make_corpus(seqs, BANK, BANK, problems, {"source": "; ".join(used), "licence":
-                       "the most restrictive of its parts: CC BY-NC 4.0 (Bandai), research only (SBU)"}, texts=texts)
+    licence = "the most restrictive of its parts: CC BY-NC 4.0 (Bandai), research only (SBU, UTD-MHAD)"
+    return make_corpus(seqs, BANK, BANK, problems, {"source": "; ".join(used), "licence": licence}, texts=texts)

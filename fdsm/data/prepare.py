@@ -27,6 +27,7 @@ BUILDERS: dict[str, str] = {
     "hdm05": "fdsm.data.asfamc:build",
     "cmu8": "fdsm.data.cmu:build",
     "sbu": "fdsm.data.sbu:build",
+    "utdmhad": "fdsm.data.utdmhad:build",
     "nwucla": "fdsm.data.nwucla:build",
     "synth": "fdsm.default_model.synth:build",
     "pool": "fdsm.data.pool:build",

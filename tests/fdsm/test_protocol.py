@@ -34,10 +34,21 @@ def test_heldout_split_is_fixed_and_disjoint():
     assert split.num_classes == len(POOL_NAMES)
     assert sorted(POOL_NAMES[i] for i in split.unseen) == sorted(protocol.HELDOUT)
     assert set(split.unseen).isdisjoint(split.seen) and len(split.seen) + len(split.unseen) == split.num_classes
-    # No seen class carries a held-out name, and NW-UCLA's names are not in the pool at all.
+    # No seen class carries a held-out name; NW-UCLA names in the pool are only the written "concept in the pool".
     seen_names = {normalize_name(POOL_NAMES[i]) for i in split.seen}
     assert not seen_names & {normalize_name(n) for n in protocol.HELDOUT}
-    assert not {normalize_name(n) for n in NWUCLA_NAMES} & {normalize_name(n) for n in POOL_NAMES}
+    in_pool = {normalize_name(n) for n in NWUCLA_NAMES} & {normalize_name(n) for n in POOL_NAMES}
+    assert in_pool <= set(protocol.NWUCLA_IN_POOL)
+    assert sorted(protocol.NWUCLA_IN_POOL + protocol.NWUCLA_NOT_IN_POOL) == sorted(NWUCLA_NAMES)
+    assert len(set(protocol.HELDOUT) & {c.name for c in load_bank("utdmhad")}) == 2
+
+
+def test_group_top1_scores_a_group_against_all_names():
+    errors = np.array([[0.1, 0.5, 0.9], [0.2, 0.1, 0.9], [0.9, 0.1, 0.2], [0.3, 0.2, 0.1]])
+    labels = np.array([0, 1, 2, 2])
+    names = ["a", "b", "c"]
+    assert protocol.group_top1(errors, labels, names, ["a", "b"]) == 100.0
+    assert protocol.group_top1(errors, labels, names, ["c"]) == 50.0  # row 2 picks "b", a name outside the group
 
 
 def _motion(label: int, t: int, rng: np.random.Generator) -> np.ndarray:
@@ -150,10 +161,11 @@ def test_cli_prints_writes_json_and_pngs(checkpoint, corpora, tmp_path, fake_tex
                           "--json", str(tmp_path / "r.json"), "--confusion", str(tmp_path / "cm.png")])
     out = capsys.readouterr().out
     assert code == 0
-    assert "NW-UCLA, 10 unseen classes, names only" in out and "pool held-out split, 6 unseen classes" in out
+    assert "NW-UCLA, 10 unseen classes, names only" in out and "pool held-out split, 8 unseen classes" in out
     report = json.loads((tmp_path / "r.json").read_text())
-    assert report["nwucla"]["seeds"] == [1, 2] and report["heldout"]["samples"] == 12
+    assert report["nwucla"]["seeds"] == [1, 2] and report["heldout"]["samples"] == 16
     assert set(report["nwucla"]["per_class_top1"]) == set(NWUCLA_NAMES)
+    assert set(report["nwucla"]["groups"]) == {"concept in the pool", "concept not in the pool"}
     assert (tmp_path / "cm.png").stat().st_size > 0 and (tmp_path / "cm-heldout.png").stat().st_size > 0
 
 
@@ -201,8 +213,8 @@ def test_mixed_part_scores_both_shares_against_all_names_with_the_seen_name_corr
                                        "training": {"train_classes": train}})
     report = protocol.evaluate(ck, corpora / "nwucla.npz", corpora / "pool.npz", [1, 2])
     mixed = report["mixed"]
-    assert mixed["samples"] == [4, 12] and mixed["seen_bias"] == bias
-    assert "4 training + 6 held-out names" in protocol.format_report(report)
+    assert mixed["samples"] == [4, 16] and mixed["seen_bias"] == bias
+    assert "4 training + 8 held-out names" in protocol.format_report(report)
     card = protocol.model_card(read_config(ck), report, 1000, "a note")
     assert f"marked down by seen_bias {bias:g} (in units of the checkpoint's error_spread)" in card
     assert "mixed label set | S:" in card
