@@ -4,11 +4,14 @@ Two tests, both scored with the class NAMES only (the text a webcam user types),
 
 (a) NW-UCLA, all 10 classes unseen. The dataset is kept out of training entirely (the pool never
     contains it, and `load_pool` refuses it); every sequence of every view is scored against the
-    10 names.
+    10 names. UTD-MHAD brings some of its concepts into the pool (sit down, stand up, throw), so the
+    report also gives top-1 over the classes whose concept is in the pool (`NWUCLA_IN_POOL`) and over
+    those whose concept is not (`NWUCLA_NOT_IN_POOL`), both still scored against all 10 names.
 (b) A fixed held-out class split inside the training pool (`HELDOUT`, chosen before any training
-    and never tuned): six classes whose concept no other pool class names, so holding the class out
-    removes the concept from training. They are the split's unseen classes: the encoder, the
-    features and the denoiser never see them; they are scored among themselves (chance 1/6).
+    and never tuned): eight classes (two of them UTD-MHAD's) whose concept no other pool class
+    names, so holding the class out removes the concept from training. They are the split's unseen
+    classes: the encoder, the features and the denoiser never see them; they are scored among
+    themselves (chance 1/8).
 
 A third part says what a user typing the names the model WAS trained on gets (not zero-shot):
 (c) the held-back share of the checkpoint's training classes (the sequences `seen_test_fraction`
@@ -18,7 +21,7 @@ And a fourth what a user typing a mix of both gets (generalized zero-shot):
     trained classes S, those of (b) the top-1 on held-out classes U, and H = 2SU/(S+U). Scored with the
     checkpoint's seen-name correction (`ModelConfig.seen_bias`, as the recognizer scores) and without.
 
-The pool is `fdsm-prepare pool` (Bandai 1+2, HDM05, CMU8, SBU, synth merged over the `pool` bank).
+The pool is `fdsm-prepare pool` (Bandai 1+2, HDM05, CMU8, SBU, synth, UTD-MHAD merged over the `pool` bank).
 Every number is the mean and population standard deviation over `SEEDS`, the scorer's fixed noise
 seeds (one checkpoint) or, in `fdsm.default_model.ablation`, the training seeds.
 
@@ -62,7 +65,16 @@ HELDOUT: tuple[str, ...] = (
     "wash a window",  # cmu8
     "shake hands",  # sbu
     "hug",  # sbu
+    "knock on a door",  # utdmhad
+    "bowl a ball",  # utdmhad
 )
+# NW-UCLA's classes by whether a pool class names the same concept (written down before any training with
+# UTD-MHAD in the pool, never moved after seeing a result). In the pool: UTD-MHAD's "sit down", "stand up",
+# throws ("throw a ball", "pick up and throw", which starts with a one-hand pick-up) and the pool's walks.
+NWUCLA_IN_POOL: tuple[str, ...] = ("pick up with one hand", "walk around", "sit down", "stand up", "throw")
+NWUCLA_NOT_IN_POOL: tuple[str, ...] = ("pick up with two hands", "drop trash", "put on clothes", "take off clothes",
+                                       "carry")
+NWUCLA_GROUPS = {"concept in the pool": NWUCLA_IN_POOL, "concept not in the pool": NWUCLA_NOT_IN_POOL}
 
 
 def heldout_split(bank: str = POOL_BANK) -> Split:
@@ -222,16 +234,24 @@ def subset_top1(errors: np.ndarray, labels: np.ndarray, k: int, draws: int, seed
     return hits / (draws * len(labels))
 
 
+def group_top1(errors: np.ndarray, labels: np.ndarray, names: Sequence[str], group: Sequence[str]) -> float:
+    """Top-1 (%) over the sequences whose true class is in `group`, still scored against all `names`."""
+    rows = np.isin(labels, [names.index(n) for n in group])
+    return 100.0 * float((errors[rows].argmin(axis=1) == labels[rows]).mean()) if rows.any() else float("nan")
+
+
 def score_test(checkpoint: Any, text_encoder: Any, test: TestSet, seeds: Sequence[int],
                cache: dict[tuple[str, str], np.ndarray] | None = None,
-               subsets: Sequence[int] = ()) -> dict[str, Any]:
+               subsets: Sequence[int] = (), groups: dict[str, Sequence[str]] | None = None) -> dict[str, Any]:
     """Top-k per seed (mean, std), per-class top-1 (mean over seeds) and the confusion matrix summed over seeds;
-    with `subsets`, also the top-1 with that many names typed (`subset_top1`)."""
+    with `subsets`, also the top-1 with that many names typed (`subset_top1`); with `groups` (title -> class
+    names), also the top-1 over each group's sequences (`group_top1`)."""
     from fdsm.training.metrics import confusion_matrix, mean_std, per_class_accuracy, topk_accuracy
 
     k = len(test.names)
     per_seed: dict[str, list[float]] = {f"top{n}": [] for n in TOPK}
     by_size: dict[str, list[float]] = {str(n): [] for n in subsets if n < k}
+    by_group: dict[str, list[float]] = {g: [] for g in (groups or {})}
     cm = np.zeros((k, k), np.int64)
     class_acc = []
     for seed, err in zip(seeds, window_errors(checkpoint, text_encoder, test, seeds, cache), strict=True):
@@ -239,6 +259,8 @@ def score_test(checkpoint: Any, text_encoder: Any, test: TestSet, seeds: Sequenc
             per_seed[f"top{n}"].append(100.0 * topk_accuracy(-err, test.labels, n))
         for n in by_size:
             by_size[n].append(100.0 * subset_top1(err, test.labels, int(n), SUBSET_DRAWS, int(seed)))
+        for g in by_group:
+            by_group[g].append(group_top1(err, test.labels, test.names, groups[g]))
         seed_cm = confusion_matrix(err.argmin(axis=1), test.labels, k)
         class_acc.append(100.0 * per_class_accuracy(seed_cm))
         cm += seed_cm
@@ -246,7 +268,9 @@ def score_test(checkpoint: Any, text_encoder: Any, test: TestSet, seeds: Sequenc
             "chance": 100.0 / k, **{key: mean_std(v) | {"values": v} for key, v in per_seed.items()},
             "per_class_top1": dict(zip(test.names, np.mean(class_acc, axis=0).round(2).tolist(), strict=True)),
             "confusion": cm.tolist(),
-            **({"subset_top1": {n: mean_std(v) for n, v in by_size.items()}} if by_size else {})}
+            **({"subset_top1": {n: mean_std(v) for n, v in by_size.items()}} if by_size else {}),
+            **({"groups": {g: mean_std(v) | {"classes": list(groups[g])} for g, v in by_group.items()}}
+               if by_group else {})}
 
 
 def score_mixed(checkpoint: Any, text_encoder: Any, tests: tuple[TestSet, TestSet], seeds: Sequence[int],
@@ -293,7 +317,8 @@ def evaluate(checkpoint_dir: Path, nwucla: Path, pool: Path | None, seeds: Seque
     if (text_encoder.name, text_encoder.dim) != (ckpt.text_encoder, ckpt.text_dim):
         raise FdsmError(f"{checkpoint_dir} needs text encoder {ckpt.text_encoder} ({ckpt.text_dim}-d)")
     report: dict[str, Any] = {"checkpoint": str(checkpoint_dir), "protocol": "default",
-                              "nwucla": score_test(ckpt, text_encoder, nwucla_test(load_corpus(nwucla)), seeds, cache)}
+                              "nwucla": score_test(ckpt, text_encoder, nwucla_test(load_corpus(nwucla)), seeds, cache,
+                                                   groups=NWUCLA_GROUPS)}
     if pool is not None:
         bank = str(ckpt.meta.get("bank") or POOL_BANK)
         pool_corpus = load_pool(pool)
@@ -338,6 +363,8 @@ def format_report(report: dict[str, Any]) -> str:
                   f"top-1 {_fmt(part['top1'])} %   top-3 {_fmt(part['top3'])} %"]
         if "subset_top1" in part:
             lines.append(f"top-1 with fewer names typed: {_subset_line(part)}")
+        for group, stat in part.get("groups", {}).items():
+            lines.append(f"top-1, {group} ({', '.join(stat['classes'])}): {_fmt(stat)} %")
         lines += ["", "| class | top-1 % (mean over seeds) |", "|---|---:|"]
         lines += [f"| {name} | {acc:.1f} |" for name, acc in part["per_class_top1"].items()]
     if "mixed" in report:
@@ -360,13 +387,16 @@ ATTRIBUTION = (
     "project was obtained from mocap.cs.cmu.edu. The database was created with funding from NSF EIA-0196217.",
     "SBU Kinect Interaction (research use only): K. Yun, J. Honorio, D. Chattopadhyay, T. L. Berg, D. Samaras. "
     "Two-person Interaction Detection Using Body-Pose Features and Multiple Instance Learning. CVPR Workshops, 2012.",
+    "UTD-MHAD (research use only; no licence file in the source): C. Chen, R. Jafari, N. Kehtarnavaz. UTD-MHAD: A "
+    "Multimodal Dataset for Human Action Recognition Utilizing a Depth Camera and a Wearable Inertial Sensor. "
+    "IEEE ICIP 2015.",
     "Synthetic motions: generated by fdsm.default_model.synth (this project).",
     "Evaluation only, never trained on: Northwestern-UCLA Multiview Action 3D (research use only): J. Wang, X. Nie, "
     "Y. Xia, Y. Wu, S.-C. Zhu. Cross-view Action Modeling, Learning and Recognition. CVPR 2014.",
 )
 RECIPE_COMMANDS = """\
 C=~/.cache/fdsm-live/corpora        # any folder outside the repository
-for d in bandai hdm05 cmu8 sbu nwucla; do fdsm-prepare $d --src ../shared/data/$d --out $C/$d.npz; done
+for d in bandai hdm05 cmu8 sbu utdmhad nwucla; do fdsm-prepare $d --src ../shared/data/$d --out $C/$d.npz; done
 fdsm-prepare synth --src . --out $C/synth.npz
 fdsm-prepare pool --src $C --out $C/pool.npz                     # NW-UCLA is never pooled
 OMP_NUM_THREADS=1 python -m fdsm.default_model.protocol train --config fdsm/configs/default_live.toml \\
@@ -397,7 +427,7 @@ def model_card(config: dict[str, Any], report: dict[str, Any], weights_bytes: in
         "## Licence: non-commercial", "",
         "These weights are trained on the Bandai-Namco-Research-Motiondataset and therefore inherit its "
         "**CC BY-NC 4.0** licence: **no commercial use**, attribution required (below). They are also "
-        "trained on SBU Kinect Interaction, which is released for **research use only**, and on HDM05 "
+        "trained on SBU Kinect Interaction and UTD-MHAD, both released for **research use only**, and on HDM05 "
         "(CC BY-SA 3.0: attribution, share-alike for derived data) and CMU mocap (no resale of the data). "
         "Use them for research and non-commercial purposes only.", "",
         "## Attribution", "", *[f"- {a}" for a in ATTRIBUTION], "",
@@ -408,7 +438,7 @@ def model_card(config: dict[str, Any], report: dict[str, Any], weights_bytes: in
         f"`{config.get('text_level', 'name')}` (typed names); normalization v{config.get('normalization_version')}",
         f"- weights: {weights_bytes / 1e6:.2f} MB (model.safetensors); model.onnx = encoder + scorer graph", "",
         "## Training data", "",
-        f"- pool `{config.get('bank', POOL_BANK)}`: Bandai 1+2, HDM05, CMU8, SBU, synth (NW-UCLA excluded)",
+        f"- pool `{config.get('bank', POOL_BANK)}`: Bandai 1+2, HDM05, CMU8, SBU, synth, UTD-MHAD (NW-UCLA excluded)",
         f"- denoiser training classes ({len(train)}): {', '.join(train)}",
         f"- validation classes ({val_role}, used for model selection and temperature calibration) "
         f"({len(val)}): {', '.join(val)}",
