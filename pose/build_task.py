@@ -6,8 +6,8 @@ each carrying TFLite metadata that states its input normalisation (detector: [-1
 The output is byte-for-byte deterministic (sha256 in `pose.model.TASK_SHA256`).
 
     pip download --no-deps --only-binary=:all: --python-version 3.11 \\
-        --platform manylinux_2_28_x86_64 -d /tmp/dl mediapipe==0.10.21
-    python -m pose.build_task /tmp/dl/mediapipe-0.10.21-cp311-cp311-manylinux_2_28_x86_64.whl
+        --platform manylinux_2_28_x86_64 -d ~/.cache/fdsm-live/wheels mediapipe==0.10.21
+    python -m pose.build_task ~/.cache/fdsm-live/wheels/mediapipe-0.10.21-cp311-cp311-manylinux_2_28_x86_64.whl
 """
 
 from __future__ import annotations

@@ -10,8 +10,8 @@ TASK_NAME = "pose_landmarker_full.task"
 TASK_SHA256 = "455f68c60f971f27c45784d918172e9cf4f3dc40fe1013693a78cc2b7e1a18ef"
 REBUILD = (
     "rebuild it with: pip download --no-deps --only-binary=:all: --python-version 3.11 "
-    "--platform manylinux_2_28_x86_64 -d /tmp/dl mediapipe==0.10.21 && "
-    "python -m pose.build_task /tmp/dl/mediapipe-0.10.21-cp311-cp311-manylinux_2_28_x86_64.whl"
+    "--platform manylinux_2_28_x86_64 -d ~/.cache/fdsm-live/wheels mediapipe==0.10.21 && "
+    "python -m pose.build_task ~/.cache/fdsm-live/wheels/mediapipe-0.10.21-cp311-cp311-manylinux_2_28_x86_64.whl"
 )
 
 

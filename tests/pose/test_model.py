@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from fdsm.data.sources import cache_dir
 from fdsm.errors import AssetError
 from pose.build_task import build_task
 from pose.model import TASK_SHA256, default_task_path, task_path
 
-WHEEL = Path("/tmp/dl/mediapipe-0.10.21-cp311-cp311-manylinux_2_28_x86_64.whl")
+# where pose.model.REBUILD downloads the wheel (~/.cache/fdsm-live/wheels), or FDSM_MEDIAPIPE_WHEEL
+WHEEL = Path(os.environ.get("FDSM_MEDIAPIPE_WHEEL")
+             or cache_dir() / "wheels" / "mediapipe-0.10.21-cp311-cp311-manylinux_2_28_x86_64.whl")
 
 
 def test_shipped_task_verifies() -> None:
