@@ -14,8 +14,8 @@ Note: `fdsm.skeleton.normalize` undoes translation, yaw and uniform scale; those
 only for inputs fed without normalization. The tilt, anisotropic scale, noise and dropouts survive
 normalization and are what close the gap to the live stream. The speed change does not: normalize
 resamples every window to the model's frame count, so a window covers the same span of motion
-whatever the factor (found in session 5; a fix that changes how much motion a training window covers
-was measured on validation in session 6 and not adopted: docs/default-model.md).
+whatever the factor (found 2026-11-27; a fix that changes how much motion a training window covers
+was measured on validation and not adopted: docs/default-model.md).
 """
 
 from __future__ import annotations
