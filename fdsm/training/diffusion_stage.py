@@ -47,16 +47,28 @@ def _validation(feats: FeatureSet, parts: ClassParts, seed: int) -> tuple[np.nda
     return x[rows], np.array([position[int(c)] for c in y[rows]], np.int64)
 
 
+def use_row_texts(rows: RowTexts, index: torch.Tensor, use: torch.Tensor,
+                  current: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, ...]:
+    """Per sample: its row's own text (pooled, tokens, mask) where `use` and the row has one (index >= 0),
+    else the `current` text."""
+    use = use & (index >= 0)
+    mine = tuple(m[index.clamp(min=0)] for m in (rows.pooled, rows.tokens, rows.mask))
+    return tuple(torch.where(use.view(-1, *[1] * (c.dim() - 1)), m, c) for m, c in zip(mine, current, strict=True))
+
+
 def train_diffusion(feats: FeatureSet, texts: LevelTexts, parts: ClassParts, model_cfg: ModelConfig,
                     settings: dict[str, Any], seed: int, out: Path, resume: bool, dist: DistInfo,
                     encoder: SkeletonEncoder | None, meta: dict[str, Any],
-                    synonyms: NameVariants | None = None, own: RowTexts | None = None) -> Path:
+                    synonyms: NameVariants | None = None, own: RowTexts | None = None,
+                    captions: RowTexts | None = None) -> Path:
     """Train, select, calibrate and write the checkpoint folder `<out>/checkpoint`; returns its path.
 
     With `synonyms` and `settings["synonyms"] = p`, a name-level training sample is one of its class's
     synonyms with probability p: users type "drinking" or "take a sip", not only the bank's name. With
     `own` (per training feature row) and `settings["sequence_texts"] = q`, a rich-level sample of a
     sequence that has its own text uses it with probability q (compositional texts: content x style).
+    With `captions` (per training feature row: its window's kinematic caption, fdsm.captions) and
+    `settings["captions"] = c`, a rich-level sample uses its window's caption with probability c.
     """
     x_all, y_all = feats.train, feats.train_labels
     rows = np.flatnonzero(np.isin(y_all, parts.train))
@@ -81,6 +93,9 @@ def train_diffusion(feats: FeatureSet, texts: LevelTexts, parts: ClassParts, mod
     p_own = float(settings["sequence_texts"]) if own is not None and len(own.pooled) else 0.0
     own_texts = own.to(device) if p_own > 0 else None
     own_index = own_texts.index[torch.from_numpy(rows).to(device)] if own_texts is not None else None
+    p_caption = float(settings["captions"]) if captions is not None and len(captions.pooled) else 0.0
+    caption_texts = captions.to(device) if p_caption > 0 else None
+    caption_index = caption_texts.index[torch.from_numpy(rows).to(device)] if caption_texts is not None else None
     p_synonym = float(settings["synonyms"]) if synonyms is not None else 0.0
     variants = synonyms.to(device) if p_synonym > 0 else None
 
@@ -112,10 +127,11 @@ def train_diffusion(feats: FeatureSet, texts: LevelTexts, parts: ClassParts, mod
         x_t = schedule.add_noise(x0, eps, t)
         pooled, tokens, mask = text_of(y, rich, draws)
         if own_index is not None:
-            k = own_index[idx]
-            use = rich & (k >= 0) & (own_draws < p_own)
-            mine = tuple(m[k.clamp(min=0)] for m in (own_texts.pooled, own_texts.tokens, own_texts.mask))
-            pooled, tokens, mask = pick_rows(use, mine, (pooled, tokens, mask))
+            pooled, tokens, mask = use_row_texts(own_texts, own_index[idx], rich & (own_draws < p_own),
+                                                 (pooled, tokens, mask))
+        if caption_index is not None:  # drawn last, so runs without captions keep every earlier draw
+            use = rich & (torch.rand(batch)[part].to(device) < p_caption)
+            pooled, tokens, mask = use_row_texts(caption_texts, caption_index[idx], use, (pooled, tokens, mask))
         if settings["triplet"]:
             n_pooled, n_tokens, n_mask = text_of(neg, rich, draws)
             both = net(torch.cat([x_t, x_t]), torch.cat([t, t]), torch.cat([pooled, n_pooled]),

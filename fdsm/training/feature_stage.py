@@ -20,7 +20,7 @@ from fdsm.data.features import PARTS, FeatureSet
 from fdsm.presets import ModelConfig
 from fdsm.skeleton_encoder import SkeletonEncoder
 from fdsm.training.parts import ClassParts, held_out, sequence_names
-from fdsm.training.windows import Augment, centre_window, find_augment, random_window
+from fdsm.training.windows import Augment, centre_window, cut, find_augment, random_start, random_window
 
 FEATURE_SEED_SALT = 7  # keeps the feature windows' draws apart from the encoder stage's
 
@@ -73,6 +73,24 @@ def train_sequence_rows(corpus: Corpus, parts: ClassParts, seen_test_fraction: f
     labels = np.asarray(corpus.labels)
     return np.setdiff1d(np.flatnonzero(np.isin(labels, parts.seen)),
                         test_parts(corpus, parts, seen_test_fraction)["seen"])
+
+
+def train_window_captions(corpus: Corpus, parts: ClassParts, cfg: ModelConfig, windows: int, seed: int,
+                          seen_test_fraction: float) -> list[str]:
+    """The caption (fdsm.captions) of every training feature's window, in `train.npy` order.
+
+    Each window is found again from the seed `build_features` drew it with and captioned unaugmented:
+    the augmentation turns, scales and jitters the body but does not change what its limbs do."""
+    from fdsm.captions import caption
+
+    out = []
+    for r in tqdm(train_sequence_rows(corpus, parts, seen_test_fraction), desc="captions", unit="sequence",
+                  dynamic_ncols=True):
+        seq = corpus.sequences[r]
+        for k in range(windows):
+            start = random_start(seq, cfg, np.random.default_rng([seed, FEATURE_SEED_SALT, int(r), k]))
+            out.append(caption(cut(seq, cfg, start), seq.fps))
+    return out
 
 
 def build_features(corpus: Corpus, parts: ClassParts, cfg: ModelConfig, encoder: SkeletonEncoder,

@@ -44,10 +44,14 @@ def cut(seq: Sequence, cfg: ModelConfig, start: int | None) -> np.ndarray:
     return seq.skeleton[start: start + w]
 
 
+def random_start(seq: Sequence, cfg: ModelConfig, rng: np.random.Generator) -> int:
+    """The offset of a random window: the first draw `random_window` makes (so a caption can find its window)."""
+    return int(rng.integers(0, max(0, len(seq.skeleton) - span(seq, cfg)) + 1))
+
+
 def random_window(seq: Sequence, cfg: ModelConfig, rng: np.random.Generator, augment: Augment | None) -> np.ndarray:
     """A window at a random offset, augmented, normalized: `(window_frames, 2, 25, 3)` float32."""
-    room = max(0, len(seq.skeleton) - span(seq, cfg))
-    clip = cut(seq, cfg, int(rng.integers(0, room + 1)))
+    clip = cut(seq, cfg, random_start(seq, cfg, rng))
     if augment is not None:
         clip = augment(clip, rng)
     return normalize(clip, cfg.window_frames)

@@ -163,3 +163,71 @@ def test_class_kinematics_keeps_the_shared_clauses_that_fit():
     assert text == "The right hand rises from the hip to the mouth and back down."
     assert class_kinematics(caps, lambda s: len(s.split()) < 3, min_share=0.5) is None
     assert sentence(["a", "b"]) == "A; b."
+
+
+def _row_texts(values: list[float], dim: int = 16, tokens: int = 8):
+    """RowTexts whose row i embeds as the constant values[i] (tokens too), every row with its own text."""
+    import torch
+
+    from fdsm.training.texts import RowTexts
+
+    pooled = torch.tensor(values, dtype=torch.float32)[:, None].repeat(1, dim)
+    return RowTexts(pooled, pooled[:, None, :].repeat(1, tokens, 1), torch.ones(len(values), tokens, dtype=torch.bool),
+                    torch.arange(len(values)))
+
+
+def test_row_texts_replace_the_class_text_only_where_chosen_and_present():
+    import torch
+
+    from fdsm.training.diffusion_stage import use_row_texts
+
+    rows = _row_texts([10.0, 11.0, 12.0])
+    rows.index = torch.tensor([2, -1, 0])  # sample 1's window has no caption
+    current = (torch.zeros(3, 16), torch.zeros(3, 8, 16), torch.zeros(3, 8, dtype=torch.bool))
+    pooled, tokens, mask = use_row_texts(rows, rows.index, torch.tensor([True, True, False]), current)
+    assert pooled[:, 0].tolist() == [12.0, 0.0, 0.0] and tokens[0].eq(12.0).all() and mask[0].all()
+    assert not mask[1].any() and not mask[2].any()
+
+
+@pytest.mark.parametrize("p", [0.0, 1.0])
+def test_a_training_batch_with_captions_on_uses_each_window_s_caption(tmp_path, monkeypatch, p):
+    """diffusion.captions = 1: at the curriculum's start (all samples rich) every sample is conditioned on
+    its own window's caption embedding; 0: on its class's text."""
+    import torch
+
+    from fdsm.data.features import FeatureSet
+    from fdsm.denoiser import Denoiser
+    from fdsm.presets import get_preset
+    from fdsm.training import diffusion_stage
+    from fdsm.training.config import default_config
+    from fdsm.training.loop import DistInfo, batch_indices
+    from fdsm.training.parts import ClassParts
+    from fdsm.training.texts import LevelTexts
+
+    seen: list[torch.Tensor] = []
+
+    class Spy(Denoiser):
+        def forward(self, x_t, t, pooled, tokens, mask):
+            seen.append(pooled.detach().clone())
+            return super().forward(x_t, t, pooled, tokens, mask)
+
+    monkeypatch.setattr(diffusion_stage, "Denoiser", Spy)
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(3), 8)
+    feats = FeatureSet(rng.normal(size=(24, 32)).astype(np.float32), labels, np.zeros((0, 32), np.float32),
+                       np.zeros(0, np.int64))
+    class_pooled = torch.arange(4, dtype=torch.float32)[None, :, None].repeat(3, 1, 16)  # class c embeds as c
+    texts = LevelTexts([f"class {c}" for c in range(4)], class_pooled, class_pooled[:, :, None].repeat(1, 1, 8, 1),
+                       torch.ones(3, 4, 8, dtype=torch.bool))
+    captions = _row_texts([100.0 + r for r in range(24)])  # feature row r's window embeds as 100 + r
+    settings = {**default_config()["diffusion"], "iterations": 1, "batch_size": 8, "checkpoint_every": 1,
+                "eval_every": 0, "triplet": False, "captions": p}
+    diffusion_stage.train_diffusion(feats, texts, ClassParts(4, (3,), (), (0, 1, 2)), get_preset("tiny", text_dim=16),
+                                    settings, 0, tmp_path, False, DistInfo(0, 1, torch.device("cpu")), None,
+                                    {"text_encoder": "test"},
+                                    captions=captions)
+    used = seen[0][:, 0]
+    if p:
+        assert sorted(used.tolist()) == sorted(100.0 + batch_indices(24, 8, 0, 0))  # each sample its own window's
+    else:
+        assert (used < 4).all()
