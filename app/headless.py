@@ -15,7 +15,7 @@ from typing import TextIO
 from tqdm import tqdm
 
 from app.outputs import JsonLines, Recorder, check_output_folder
-from app.overlay import caption_text, draw_cv2
+from app.overlay import caption_text, draw_update
 from app.pipeline import Pipeline, Scored
 from app.sources import VideoFile
 from fdsm.errors import FdsmError
@@ -24,28 +24,37 @@ MAX_SIDE = 960  # frames are shrunk to this long side before pose estimation (Me
 
 
 class Timeline:
-    """The readable stdout timeline: one line each time the (smoothed) top label changes."""
+    """The readable stdout timeline: one line each time the shown decision (label, unsure, which person) changes."""
 
     def __init__(self, out: TextIO) -> None:
         self.out = out
         self._last: object = ()
 
     def write(self, scored: Scored) -> None:
-        if scored.top == self._last:
+        label = caption_text(scored)
+        if label == self._last:
             return
-        self._last = scored.top
+        self._last = label
         p = f"p={scored.scores[scored.top]:.2f}" if scored.top is not None else ""
-        label = caption_text(scored.top, True)
         tqdm.write(f"{scored.t:8.2f} s  frame {scored.frame:6d}  {label:<24s} {p:8s} persons={scored.persons}",
                    file=self.out)
 
 
-def label_kinds(labels: tuple[str, ...], trained: frozenset[str]) -> str:
-    """One line saying which labels the model was trained on and which it scores zero-shot."""
+def label_kinds(labels: tuple[str, ...], trained: frozenset[str], show: int = 5) -> str:
+    """One short line saying which labels the model was trained on and which it scores zero-shot (the first
+    `show` of each named, the rest counted, so 200 labels still make a readable line)."""
     known = [label for label in labels if label in trained]
     new = [label for label in labels if label not in trained]
-    return (f"fdsm-live: trained on {len(known)} of {len(labels)} labels ({', '.join(known) or 'none'}); "
-            f"zero-shot: {', '.join(new) or 'none'}")
+    return (f"fdsm-live: trained on {len(known)} of {len(labels)} labels ({_some(known, show)}); "
+            f"zero-shot: {_some(new, show)}")
+
+
+def _some(names: list[str], show: int) -> str:
+    """'a, b, c', or 'a, b, c and 7 more'; 'none' when empty."""
+    if not names:
+        return "none"
+    more = f" and {len(names) - show} more" if len(names) > show else ""
+    return ", ".join(names[:show]) + more
 
 
 def run_headless(video_path: str | Path, pipeline_factory: Callable[[], Pipeline], json_out: str | Path | None = None,
@@ -89,7 +98,6 @@ def _replay(video: VideoFile, pipeline: Pipeline, sink: JsonLines | Timeline, re
                     tqdm.write(label_kinds(update.labels, update.trained), file=sys.stderr)
                 sink.write(last)
             if recorder is not None:
-                caption = caption_text(last.top, True) if last else ""
-                recorder.write(draw_cv2(frame.image, update.landmarks, caption, last.scores if last else None))
+                recorder.write(draw_update(update, last))
             bar.update(1)
     return count

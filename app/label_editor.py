@@ -18,7 +18,9 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -29,6 +31,19 @@ from fdsm.errors import FdsmError
 MATCH_MARK = "\u2605"  # a star before labels that matched a known class
 TRAINED_MARK = "\u25cf"  # a dot before labels the checkpoint was trained on
 PICK_SET = "Example sets..."
+REPLACE, ADD = "replace", "add"
+
+
+def ask_replace_or_add(parent: QWidget, name: str, count: int) -> str | None:
+    """Ask whether the example set replaces the user's own labels or is added to them; None = cancel."""
+    box = QMessageBox(QMessageBox.Icon.Question, "Example set",
+                      f"Add the {name!r} actions to your {count} labels, or replace them?", parent=parent)
+    add = box.addButton("Add to my labels", QMessageBox.ButtonRole.AcceptRole)
+    replace = box.addButton("Replace", QMessageBox.ButtonRole.DestructiveRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(add)
+    box.exec()
+    return {id(add): ADD, id(replace): REPLACE}.get(id(box.clickedButton()))
 
 
 class LabelEditor(QWidget):
@@ -51,7 +66,9 @@ class LabelEditor(QWidget):
         self.match_note.setWordWrap(True)
         self.match_note.setObjectName("matchNote")
         self.error_note = QLabel(wordWrap=True, objectName="labelError")
+        self.error_note.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)  # never clipped
         self.error_note.hide()
+        self.ask = ask_replace_or_add  # replaceable (tests answer without a dialog)
 
         entry_row = QHBoxLayout()
         entry_row.addWidget(self.entry, 1)
@@ -156,12 +173,21 @@ class LabelEditor(QWidget):
         return item
 
     def _pick_example(self, index: int) -> None:
+        """Pick an example set: it replaces another example set at once, but the user's own labels only if asked."""
         name = self.examples.itemText(index)
-        if name in EXAMPLE_SETS:
-            self.set_labels(list(EXAMPLE_SETS[name]))
         self.examples.setCurrentIndex(0)
+        if name not in EXAMPLE_SETS:
+            return
+        current = self.labels()
+        own = current and tuple(current) not in EXAMPLE_SETS.values()
+        choice = self.ask(self, name, len(current)) if own else REPLACE
+        if choice == REPLACE:
+            self.set_labels(list(EXAMPLE_SETS[name]))
+        elif choice == ADD:
+            self.set_labels(current + list(EXAMPLE_SETS[name]))
 
     def _changed(self) -> None:
+        self.error_note.hide()  # the list changed: an error about what was typed before no longer applies
         labels = self.labels()
         if labels:
             self.labelsChanged.emit(labels)

@@ -49,6 +49,12 @@ def read_labels_file(path: str | Path) -> list[str]:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise FdsmError(f"{path}: not a UTF-8 text file (one label per line expected)") from None
+    except FileNotFoundError:
+        raise FdsmError(f"{path}: labels file not found") from None
+    except IsADirectoryError:
+        raise FdsmError(f"{path}: is a folder, not a labels file") from None
+    except OSError as exc:
+        raise FdsmError(f"{path}: cannot read the labels file ({exc.strerror or exc})") from None
     lines = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
     try:
         return clean_labels(lines)

@@ -16,6 +16,7 @@ import numpy as np
 
 from app.smoothing import ScoreSmoother, SmoothedScores
 from app.sources import Frame
+from fdsm.skeleton import body_valid
 
 MAX_GAP_S = 1.0  # a larger jump in source time (seek, loop, stalled camera) starts a fresh window
 
@@ -61,7 +62,12 @@ class RecognizerLike(Protocol):
 
 @dataclass
 class Scored:
-    """One scored window: what the chart shows and what the headless replay writes (smoothed scores)."""
+    """One scored window: what the chart shows and what the headless replay writes (smoothed scores).
+
+    `top` is the argmax of `scores` or None (`reason` then says why: "unsure" or "nothing matches"); every view
+    shows this one decision. `subject` is the display number of the person the window is centred on when two
+    were in it (the model sees both; its input is centred on the most present one), else None.
+    """
 
     t: float
     frame: int
@@ -70,6 +76,8 @@ class Scored:
     scores: dict[str, float]
     raw_top: str | None
     raw_scores: dict[str, float]
+    reason: str | None = None
+    subject: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The ARCHITECTURE.md line: {"t", "frame", "persons", "top", "scores"}."""
@@ -87,6 +95,7 @@ class Update:
     track_ids: tuple
     timings_ms: dict[str, float]
     scored: Scored | None = None
+    people: tuple = ()  # per slot: the person's display number (stable colour), None for an empty slot
     labels: tuple[str, ...] = ()
     matches: dict[str, str | None] = field(default_factory=dict)
     trained: frozenset[str] = frozenset()  # labels the checkpoint was trained on
@@ -110,6 +119,7 @@ class Pipeline:
         self.trained: frozenset[str] = frozenset()
         self._last_src_t: float | None = None
         self._offset = 0.0
+        self._numbers = PersonNumbers()
 
     def set_labels(self, labels: Sequence[str]) -> None:
         """Queue a new label list; it is applied (text encoded) on the pipeline's own thread before the next frame."""
@@ -125,8 +135,9 @@ class Pipeline:
         window = self._windows.push(t, pose.skeleton)
         t2 = self._clock()
         timings = {"pose": 1e3 * (t1 - t0), "window": 1e3 * (t2 - t1)}
+        people = self._numbers.assign(pose.track_ids, pose.landmarks)
         update = Update(frame, pose.persons, pose.landmarks, pose.track_ids, timings, labels=self.labels,
-                        matches=self.matches, trained=self.trained)
+                        matches=self.matches, trained=self.trained, people=people)
         if window is not None and self.recognizer is not None and self.labels:
             result = self.recognizer.recognize(window.skeleton, fps=window.fps)
             timings["score"] = 1e3 * (self._clock() - t2)
@@ -136,7 +147,8 @@ class Pipeline:
             update.trained = self.trained = frozenset(label for label in self.labels if trained.get(label))
             smoothed: SmoothedScores = self._smoother.update(result.scores, result.top is None)
             update.scored = Scored(frame.t, frame.index, pose.persons, smoothed.top, smoothed.scores,
-                                   result.top, dict(result.scores))
+                                   result.top, dict(result.scores), smoothed.reason,
+                                   _subject(window.skeleton, people))
         return update
 
     def _apply_labels(self) -> None:
@@ -162,6 +174,45 @@ class Pipeline:
 
     def close(self) -> None:
         self.pose.close()
+
+
+class PersonNumbers:
+    """Display numbers 0, 1, ... per tracked person, kept while the tracker keeps the person's id.
+
+    A new track takes the lowest free number; tracks that appear together (the start, or a replay that looped and
+    restarted tracking) are numbered left to right, so a looping clip shows each person in the same colour.
+    """
+
+    def __init__(self) -> None:
+        self._numbers: dict[object, int] = {}
+
+    def assign(self, track_ids: Sequence[object], landmarks: Sequence[object]) -> tuple[int | None, ...]:
+        live = {tid: slot for slot, tid in enumerate(track_ids) if tid is not None}
+        self._numbers = {tid: n for tid, n in self._numbers.items() if tid in live}
+        new = sorted((tid for tid in live if tid not in self._numbers),
+                     key=lambda tid: _image_x(landmarks[live[tid]] if live[tid] < len(landmarks) else None))
+        free = (n for n in range(len(track_ids) + len(self._numbers)) if n not in self._numbers.values())
+        for tid in new:
+            self._numbers[tid] = next(free)
+        return tuple(None if tid is None else self._numbers[tid] for tid in track_ids)
+
+
+def _image_x(landmarks: object) -> float:
+    """Mean normalised x of a person's image landmarks (0 = left edge); 0.5 when unknown."""
+    image = getattr(landmarks, "image", None)
+    if image is None:
+        return 0.5
+    x = np.asarray(image, dtype=np.float64)[:, 0]
+    return float(np.nanmean(x)) if np.isfinite(x).any() else 0.5
+
+
+def _subject(window: np.ndarray, people: Sequence[int | None]) -> int | None:
+    """The display number of the window's main (most present) body when two or more bodies are in it."""
+    counts = body_valid(window).sum(axis=0)
+    if (counts > 0).sum() < 2:
+        return None
+    slot = int(np.argmax(counts))  # first of equals, as fdsm.skeleton.order_bodies does
+    return people[slot] if slot < len(people) else None
 
 
 def _match_name(match: object) -> str | None:

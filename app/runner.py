@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.outputs import Recorder
-from app.overlay import caption_text, draw_cv2
+from app.overlay import draw_update
 from app.pipeline import Pipeline, Scored, Update
 from app.sources import FrameSource
 from fdsm.cli import USER_ERRORS
@@ -136,13 +136,12 @@ class Runner:
     def _record(self, update: Update, last: Scored | None) -> None:
         if self._recorder is None:
             return
-        caption = caption_text(last.top, True) if last else ""
         # repeat the frame for the source frames dropped since the last one, so the video keeps real time
         previous, self._recorded_index = self._recorded_index, update.frame.index
         limit = max(1, round(self._recorder.fps))  # stand in for at most one second (e.g. after a camera stall)
         repeat = 1 if previous is None else min(max(1, update.frame.index - previous), limit)
         try:
-            image = draw_cv2(update.frame.image, update.landmarks, caption, last.scores if last else None)
+            image = draw_update(update, last)
             for _ in range(repeat):
                 self._recorder.write(image)
         except USER_ERRORS as exc:

@@ -1,11 +1,13 @@
-"""Score smoothing over time: an EMA of the label probabilities and hysteresis on the shown top label.
+"""Score smoothing and the one decision everything shows: an EMA of the probabilities, then argmax or "unsure".
 
-Raw per-window scores jitter; a label that flips every 200 ms is unreadable. The EMA damps the scores, and
-the shown top label changes only when a challenger's probability exceeds the shown one's by a factor of
-exp(`margin`). The margin is a log-ratio, not a difference, because probabilities over many typed labels
-are flat (eight labels at 0.06-0.18): a fixed difference of 0.05 there kept the first top label on screen
-long after another was clearly ahead. "Nothing matches" (the recognizer rejected the window) is smoothed
-the same way, with separate enter/leave thresholds.
+Raw per-window scores jitter, so the app shows an exponential moving average of them. What it names is always
+the argmax of exactly those smoothed scores, never a label held over from earlier: the big label, the bars,
+the timeline, the recorded overlay and the JSON `top` are this one decision. When the best label does not lead
+the second by `margin` (a log-ratio of their smoothed probabilities, i.e. a difference of calibrated logits, so
+it means the same for 3 labels or 30), the decision is "unsure" and no label is named. To keep the display from
+blinking between a label and "unsure", a label already shown stays while it is still the argmax and leads by at
+least `margin * KEEP`. "Nothing matches" (the recognizer rejected the window) is smoothed the same way, with
+separate enter/leave thresholds. See docs/app.md for how `UNSURE_MARGIN` was calibrated.
 """
 
 from __future__ import annotations
@@ -14,17 +16,45 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+UNSURE = "unsure"
+NO_MATCH = "nothing matches"
+UNSURE_MARGIN = 0.15  # log-ratio best/second; calibrated on real windows, see docs/app.md (2026-12-04)
+KEEP = 0.5  # a label already shown stays down to this fraction of the margin (while it is still the argmax)
+
 
 @dataclass(frozen=True)
 class SmoothedScores:
-    top: str | None  # None = nothing matches (or no scores yet)
+    top: str | None  # the argmax of `scores`, or None: see `reason`
     scores: dict[str, float]
+    reason: str | None = None  # why `top` is None: UNSURE or NO_MATCH (None while `top` names a label)
+
+
+def decide(scores: Mapping[str, float], margin: float, shown: str | None = None) -> str | None:
+    """The argmax of `scores` when it leads the second by log-ratio `margin` (`margin * KEEP` if already
+    `shown`), else None. Ties go to the first label in order."""
+    if not scores:
+        return None
+    ranked = sorted(scores, key=lambda k: -scores[k])
+    best = ranked[0]
+    if len(ranked) == 1 or margin <= 0.0:
+        return best
+    need = margin * KEEP if best == shown else margin
+    return best if log_ratio(scores[best], scores[ranked[1]]) >= need else None
+
+
+def log_ratio(p: float, q: float) -> float:
+    """log(p / q) for probabilities, safe at zero."""
+    tiny = 1e-12
+    return math.log(max(p, tiny)) - math.log(max(q, tiny))
 
 
 class ScoreSmoother:
-    """EMA with factor `alpha` (weight of the newest window); top label switches only past `margin` (log-ratio)."""
+    """EMA with factor `alpha` (weight of the newest window); names the argmax only past `margin` (log-ratio).
 
-    def __init__(self, alpha: float = 0.5, margin: float = 0.2, reject_on: float = 0.6,
+    `ScoreSmoother(alpha=1.0, margin=0.0)` is the raw view: every window's own scores and their argmax.
+    """
+
+    def __init__(self, alpha: float = 0.5, margin: float = UNSURE_MARGIN, reject_on: float = 0.6,
                  reject_off: float = 0.4) -> None:
         if not 0.0 < alpha <= 1.0:
             raise ValueError("alpha must be in (0, 1]")
@@ -52,8 +82,6 @@ class ScoreSmoother:
             self._scores = {k: a * float(v) + (1 - a) * self._scores[k] for k, v in scores.items()}
             self._reject = a * float(rejected) + (1 - a) * self._reject
         self._rejecting = self._reject >= (self.reject_off if self._rejecting else self.reject_on)
-        if self._scores:
-            best = max(self._scores, key=self._scores.__getitem__)
-            if self._top not in self._scores or self._scores[best] > self._scores[self._top] * math.exp(self.margin):
-                self._top = best
-        return SmoothedScores(None if self._rejecting else self._top, dict(self._scores))
+        self._top = None if self._rejecting else decide(self._scores, self.margin, self._top)
+        reason = NO_MATCH if self._rejecting else (UNSURE if self._top is None and self._scores else None)
+        return SmoothedScores(self._top, dict(self._scores), reason)

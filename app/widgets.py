@@ -13,7 +13,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from app.overlay import PERSON_COLORS, person_segments, ranked
+from app.overlay import person_anchor, person_color, person_segments, ranked
 
 ACCENT = QColor(255, 149, 0)
 MUTED = QColor(150, 156, 168)
@@ -31,7 +31,8 @@ def label_color(labels: Sequence[str], label: str | None) -> QColor:
 
 
 class VideoView(QWidget):
-    """The current frame, letter-boxed, with each tracked person's skeleton in their own colour."""
+    """The current frame, letter-boxed, with each tracked person's skeleton in their own colour; with two people,
+    each is numbered and the one the shown label is about (`subject`) is marked."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -39,14 +40,21 @@ class VideoView(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.image: QImage | None = None
         self.landmarks: tuple = ()
+        self.people: tuple = ()
+        self.subject: int | None = None
         self.placeholder = "Starting..."
 
-    def set_frame(self, bgr: np.ndarray, landmarks: tuple) -> None:
+    def set_frame(self, bgr: np.ndarray, landmarks: tuple, people: tuple = (), subject: int | None = None) -> None:
         h, w = bgr.shape[:2]
         data = np.ascontiguousarray(bgr)
         self.image = QImage(data.data, w, h, 3 * w, QImage.Format.Format_BGR888).copy()
-        self.landmarks = landmarks
+        self.landmarks, self.people, self.subject = landmarks, people, subject
         self.update()
+
+    def person_number(self, slot: int) -> int:
+        """The display number (0-based) of the person in `slot`: their stable number, else the slot."""
+        number = self.people[slot] if slot < len(self.people) else None
+        return slot if number is None else number
 
     def set_placeholder(self, text: str) -> None:
         self.image = None
@@ -72,14 +80,33 @@ class VideoView(QWidget):
             return
         r = self.image_rect()
         p.drawImage(r, self.image)
+        several = sum(person is not None for person in self.landmarks) > 1
         for slot, person in enumerate(self.landmarks):
             if person is None:
                 continue
-            pen = QPen(QColor(*PERSON_COLORS[slot % len(PERSON_COLORS)]), max(2.5, r.width() / 180))
+            number = self.person_number(slot)
+            color = QColor(*person_color(number, slot))
+            pen = QPen(color, max(2.5, r.width() / 180))
             pen.setCapStyle(Qt.PenCapStyle.RoundCap)
             p.setPen(pen)
             for (x1, y1), (x2, y2) in person_segments(person, r.width(), r.height()):
                 p.drawLine(QPointF(r.x() + x1, r.y() + y1), QPointF(r.x() + x2, r.y() + y2))
+            anchor = person_anchor(person, r.width(), r.height()) if several else None
+            if anchor is not None:
+                self._tag(p, QPointF(r.x() + anchor[0], r.y() + anchor[1]), number, color)
+
+    def _tag(self, p: QPainter, at: QPointF, number: int, color: QColor) -> None:
+        """A person's number in a badge; the person the label is about gets a filled badge and an arrow."""
+        font = QFont(self.font().family(), 12, QFont.Weight.Bold)
+        p.setFont(font)
+        text = f"\u25b6 {number + 1}" if number == self.subject else str(number + 1)
+        box = QRectF(at.x() - 22, at.y() - 14, 44, 28)
+        p.setPen(QPen(color, 2))
+        p.setBrush(color if number == self.subject else QColor(14, 15, 18, 180))
+        p.drawRoundedRect(box, 6, 6)
+        p.setPen(QColor(14, 15, 18) if number == self.subject else color)
+        p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+        p.setBrush(Qt.BrushStyle.NoBrush)
 
 
 class ScoreChart(QWidget):
@@ -91,7 +118,7 @@ class ScoreChart(QWidget):
         self.rows: list[tuple[str, float]] = []
         self.top: str | None = None
         self.labels: tuple[str, ...] = ()
-        self.message = "Waiting for a person..."
+        self.message = "Starting..."
 
     def set_scores(self, labels: Sequence[str], scores: dict[str, float], top: str | None) -> None:
         self.labels, self.rows, self.top, self.message = tuple(labels), ranked(scores), top, ""

@@ -1,8 +1,9 @@
 """The fdsm-live main window: video + skeletons, the big top label, ranked bars, a timeline, the label editor.
 
-The window only draws. The Runner thread does pose, windows and scoring; its reports arrive through a queued
-Qt signal, and only the newest frame is ever waiting to be drawn (scored windows are all kept, so the
-timeline misses nothing), so a slow paint never builds a backlog.
+The window only draws. The Runner thread does pose, windows and scoring; its reports go into a lock-guarded
+queue that a timer on the UI thread drains, so no Qt call (not even Signal.emit, which PySide6 6.12.0 broke:
+see pyproject.toml) happens off the UI thread. Only the newest frame is ever waiting to be drawn (scored windows
+are all kept, so the timeline misses nothing), so a slow paint never builds a backlog.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -36,7 +37,7 @@ from app.camera import CameraSource, camera_available
 from app.label_editor import LabelEditor
 from app.labels import DEFAULT_SET, EXAMPLE_SETS, clean_labels
 from app.outputs import Recorder
-from app.overlay import caption_text
+from app.overlay import decision_text, person_color
 from app.pipeline import Scored, Update
 from app.runner import ModelSetup, Runner
 from app.settings import Settings
@@ -45,6 +46,10 @@ from app.widgets import ScoreChart, Timeline, VideoView, caption_color
 from fdsm.errors import FdsmError
 
 MAX_SIDE = 960
+STALE_S = 1.5  # a decision older than this (in video time) is not shown as "now"
+NO_ONE = "no one in view"
+WATCHING = "watching\u2026"
+DRAIN_MS = 15  # how often the UI thread picks up the worker's reports (about 60 Hz)
 STYLE = """
 QMainWindow, QWidget { background: #1b1d22; color: #ebeef3; font-size: 13px; }
 QLabel#topLabel { font-size: 34px; font-weight: 700; padding: 6px 4px; }
@@ -60,12 +65,6 @@ QPushButton:hover { background: #363c47; }
 QStatusBar { color: #969ca8; }
 QFrame#panel { background: #202329; border-radius: 6px; }
 """
-
-
-class Bridge(QObject):
-    """Carries the worker's reports onto the UI thread (queued connection)."""
-
-    event = Signal(str, object)
 
 
 class Meter:
@@ -104,6 +103,7 @@ class MainWindow(QMainWindow):
         self.source: FrameSource | None = None
         self.meter = Meter()
         self.updates_shown = 0
+        self._last_scored: Scored | None = None
         self.setWindowTitle("FDSM Live")
         self.setAcceptDrops(True)
         self.setStyleSheet(STYLE)
@@ -112,11 +112,12 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1180, 760)
-        self._bridge = Bridge()
-        self._bridge.event.connect(self._on_event, Qt.ConnectionType.QueuedConnection)
         self._slot_lock = threading.Lock()
+        self._events: deque[tuple[str, object]] = deque()
         self._latest: Update | None = None
         self._scored: deque[Scored] = deque(maxlen=100)
+        self._drain_timer = QTimer(self, interval=DRAIN_MS, timeout=self._drain)
+        self._drain_timer.start()
         self.runner = Runner(setup, self.report, recorder)
         self.runner.set_labels(self.editor.labels())
         self._status_timer = QTimer(self, interval=500, timeout=self._refresh_status)
@@ -129,11 +130,13 @@ class MainWindow(QMainWindow):
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.loop_box = QCheckBox("Loop", checked=self.loop)
         self.open_button = QPushButton("Open video...")
-        self.camera_index = QSpinBox(minimum=0, maximum=16)
-        self.camera_button = QPushButton("Camera")
+        self.camera_caption = QLabel("Camera #")
+        self.camera_index = QSpinBox(minimum=0, maximum=16, toolTip="camera index (as in --camera N)")
+        self.camera_caption.setBuddy(self.camera_index)
+        self.camera_button = QPushButton("Open camera")
         transport = QHBoxLayout()
-        for w in (self.play_button, self.slider, self.loop_box, self.open_button, self.camera_index,
-                  self.camera_button):
+        for w in (self.play_button, self.slider, self.loop_box, self.open_button, self.camera_caption,
+                  self.camera_index, self.camera_button):
             transport.addWidget(w, 1 if w is self.slider else 0)
         left = QVBoxLayout()
         left.addWidget(self.video, 1)
@@ -141,6 +144,8 @@ class MainWindow(QMainWindow):
 
         self.top_label = QLabel("\u2014", objectName="topLabel")
         self.top_label.setWordWrap(True)
+        self.subject_label = QLabel(objectName="subject")
+        self.subject_label.hide()
         self.chart = ScoreChart()
         self.timeline = Timeline()
         self.editor = LabelEditor(labels)
@@ -150,6 +155,8 @@ class MainWindow(QMainWindow):
                                          ("Recent", self.timeline, 0), ("Actions to recognise", self.editor, 4)):
             right.addWidget(QLabel(caption, objectName="caption"))
             right.addWidget(widget, stretch)
+            if widget is self.top_label:
+                right.addWidget(self.subject_label)
         panel.setFixedWidth(400)
 
         root = QWidget()
@@ -165,21 +172,33 @@ class MainWindow(QMainWindow):
         self.camera_button.clicked.connect(lambda: self.open_camera(self.camera_index.value()))
         self.editor.labelsChanged.connect(self._labels_changed)
         self._set_transport(False)
-        self.stats = QLabel()  # permanent: rates, latencies, model; transient messages use showMessage
+        self.stats = QLabel()  # permanent: rates, latencies, model; transient messages use say()
+        self.stats.setContentsMargins(16, 0, 4, 0)  # a gap between a message and the rates
         self.statusBar().addPermanentWidget(self.stats)
 
     # ----- sources ------------------------------------------------------------------------------------------
     def start(self, make_source: Callable[[], FrameSource]) -> None:
         self.runner.start()
-        self.runner.open(make_source)
+        self.runner.open(self._watched(make_source))
 
     def open_video(self, path: str | Path) -> None:
         self.video.set_placeholder(f"Opening {Path(path).name}...")
-        self.runner.open(lambda: Replay(VideoFile(path, max_side=MAX_SIDE), loop=self.loop))
+        self.runner.open(self._watched(lambda: Replay(VideoFile(path, max_side=MAX_SIDE), loop=self.loop)))
 
     def open_camera(self, index: int) -> None:
         self.video.set_placeholder(f"Opening camera {index}...")
-        self.runner.open(lambda: CameraSource(index, on_status=lambda msg: self.report("status", msg)))
+        self.camera_index.setValue(index)
+        self.runner.open(self._watched(lambda: CameraSource(index, on_status=lambda m: self.report("status", m))))
+
+    def _watched(self, make: Callable[[], FrameSource]) -> Callable[[], FrameSource]:
+        """`make`, reporting a failure to open as "source_failed" (so the view says so) before the Runner's error."""
+        def make_or_report() -> FrameSource:
+            try:
+                return make()
+            except Exception as exc:
+                self.report("source_failed", str(exc))
+                raise
+        return make_or_report
 
     def toggle_pause(self) -> None:
         if isinstance(self.source, Replay):
@@ -222,28 +241,34 @@ class MainWindow(QMainWindow):
 
     # ----- reports from the worker ----------------------------------------------------------------------------
     def report(self, kind: str, payload: object) -> None:
-        """Worker thread: keep only the newest frame update; emit at most one pending update signal."""
-        if kind != "update":
-            self._bridge.event.emit(kind, payload)
-            return
+        """Any thread: queue a report for the UI thread (only the newest frame update is kept). Never calls Qt."""
         with self._slot_lock:
-            pending = self._latest is not None
+            if kind != "update":
+                self._events.append((kind, payload))
+                return
             self._latest = payload
             if payload.scored is not None:
                 self._scored.append(payload.scored)
-        if not pending:
-            self._bridge.event.emit("update", None)
+
+    def _drain(self) -> None:
+        """UI thread, every DRAIN_MS: handle the queued reports in order, then draw the newest frame."""
+        with self._slot_lock:
+            events, self._events = list(self._events), deque()
+            update, self._latest = self._latest, None
+            scored = list(self._scored)
+            self._scored.clear()
+        for kind, payload in events:
+            self._on_event(kind, payload)
+        if update is not None:
+            self.show_update(update, scored)
 
     def _on_event(self, kind: str, payload: object) -> None:
-        if kind == "update":
-            with self._slot_lock:
-                update, self._latest = self._latest, None
-                scored = list(self._scored)
-                self._scored.clear()
-            if update is not None:
-                self.show_update(update, scored)
-        elif kind == "source":
+        if kind == "source":
             self._source_opened(payload)
+        elif kind == "source_failed" and self.source is None:  # nothing else plays: the view says why
+            self.video.set_placeholder(f"{payload}\n\nPick another camera number or open a video.")
+            self.chart.set_message("No video: the source failed to open.")
+            self._show_top("no video", None, ())
         elif kind == "model":
             self.model = str(payload)
             if self.model == "no model":
@@ -251,7 +276,7 @@ class MainWindow(QMainWindow):
         elif kind == "error":
             self.show_error(str(payload))
         elif kind == "status":
-            self.statusBar().showMessage(str(payload), 8000)
+            self.say(str(payload), 8000)
         elif kind == "finished":
             self.play_button.setText("Replay")
 
@@ -264,10 +289,20 @@ class MainWindow(QMainWindow):
             self.slider.setRange(0, max(0, (source.video.frame_count or 1) - 1))
             self.play_button.setText("Pause")
         self.setWindowTitle(f"FDSM Live \u2014 {source.name}")
+        if isinstance(source, CameraSource):
+            self.camera_index.setValue(source.index)
         self.timeline.clear()
+        self._last_scored = None
+        if self.model != "no model":
+            self.chart.set_message("Waiting for a person...")
 
     def show_update(self, update: Update, scored: list[Scored]) -> None:
-        self.video.set_frame(update.frame.image, update.landmarks)
+        if scored:
+            self._last_scored = scored[-1]
+        last = self._last_scored
+        fresh = last is not None and 0.0 <= update.frame.t - last.t <= STALE_S
+        self.video.set_frame(update.frame.image, update.landmarks, update.people,
+                             last.subject if fresh else None)
         self.updates_shown += 1
         self.meter.rate("source_fps", update.frame.index)
         self.meter.rate("shown_fps", self.updates_shown)
@@ -279,21 +314,32 @@ class MainWindow(QMainWindow):
         if "score" in update.timings_ms:
             self.meter.add("score_ms", update.timings_ms["score"])
         if scored:
-            last = scored[-1]
-            self.chart.set_scores(update.labels, last.scores, last.top)
-            self._show_top(caption_text(last.top, True), last.top, update.labels)
             self.editor.set_matches(update.matches, update.trained)
-        elif update.persons == 0 and self.chart.rows:
-            self._show_top("no one in view", None, update.labels)
+        if update.persons == 0 and not scored:
+            self._show_top(NO_ONE, None, update.labels)
+            if self.model != "no model":
+                self.chart.set_message("No one in view.")
+        elif fresh and last is not None:
+            self.chart.set_scores(update.labels, last.scores, last.top)
+            self._show_top(decision_text(last), last.top, update.labels, last.subject)
+        elif self.model != "no model":  # someone is drawn, but no window of them has been scored yet
+            self._show_top(WATCHING, None, update.labels)
+            self.chart.set_message("Watching: the first answer comes after about 2 s.")
 
-    def _show_top(self, text: str, top: str | None, labels: tuple[str, ...]) -> None:
+    def _show_top(self, text: str, top: str | None, labels: tuple[str, ...], subject: int | None = None) -> None:
+        """The big label, and under it which person it is about when two are in the window (their colour)."""
         self.top_label.setText(text)
         self.top_label.setStyleSheet(f"color: {caption_color(top, labels)};")
+        self.subject_label.setVisible(subject is not None)
+        if subject is not None:
+            r, g, b = person_color(subject, subject)
+            self.subject_label.setText(f"\u25b6 about person {subject + 1} (numbered in the video)")
+            self.subject_label.setStyleSheet(f"color: rgb({r}, {g}, {b});")
 
     def show_error(self, message: str) -> None:
         """A non-blocking dialog (the video keeps running) plus the status line."""
         self.errors.append(message)
-        self.statusBar().showMessage(message, 15000)
+        self.say(message, 15000)
         box = QMessageBox(QMessageBox.Icon.Warning, "FDSM Live", message, QMessageBox.StandardButton.Ok, self)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
@@ -310,7 +356,17 @@ class MainWindow(QMainWindow):
             parts.append(self.source.status)
         self.stats.setText("  \u00b7  ".join(p for p in parts if p))
 
+    def say(self, message: str, ms: int) -> None:
+        """A transient status-bar message, shortened with an ellipsis to end before the rates (full text on hover)."""
+        bar = self.statusBar()
+        room = max(80, bar.width() - self.stats.sizeHint().width() - 32)
+        bar.showMessage(bar.fontMetrics().elidedText(message, Qt.TextElideMode.ElideRight, room), ms)
+        bar.setToolTip(message)
+
     def _labels_changed(self, labels: list[str]) -> None:
+        self.statusBar().clearMessage()  # an error about the old list no longer applies
+        self.statusBar().setToolTip("")
+        self._last_scored = None
         self.runner.set_labels(labels)
         self.settings.set_labels(labels)
         self.timeline.clear()
@@ -321,6 +377,7 @@ class MainWindow(QMainWindow):
         self.settings.set_geometry(self.saveGeometry())
         self._status_timer.stop()
         self.runner.stop()
+        self._drain_timer.stop()
         super().closeEvent(event)
 
 
@@ -340,6 +397,7 @@ def initial_source(args: argparse.Namespace, window: MainWindow) -> Callable[[],
         return lambda: Replay(VideoFile(args.video, max_side=MAX_SIDE), loop=window.loop)
     if args.camera is not None or camera_available(0):
         index = args.camera or 0
+        window.camera_index.setValue(index)
         return lambda: CameraSource(index, on_status=lambda msg: window.report("status", msg))
     window.statusBar().showMessage("No camera found: showing the bundled demo clip", 10000)
     return lambda: Replay(VideoFile(demo_clip(), max_side=MAX_SIDE), loop=True)

@@ -70,11 +70,22 @@ def test_cli_bad_video_is_one_line_and_exit_2(bad_videos: dict[str, Path], capsy
 @pytest.mark.parametrize(("argv", "needle"), [
     (["--camera", "57", "--headless"], "use --video FILE"),
     (["--labels", " , ,", "--headless"], "no action labels"),
-    (["--labels-file", "/nonexistent/labels.txt", "--headless"], "labels.txt"),
+    (["--labels-file", "/nonexistent/labels.txt", "--headless"], "labels.txt: labels file not found"),
+    (["--labels-file", "/", "--headless"], "is a folder"),
 ])
 def test_cli_bad_options(capsys: pytest.CaptureFixture, argv: list[str], needle: str) -> None:
     code, err = run_cli(capsys, *argv)
-    assert code == 2 and needle in err and err.count("\n") == 1
+    assert code == 2 and needle in err and err.count("\n") == 1 and "Errno" not in err
+
+
+def test_many_labels_are_summarised_in_one_short_line() -> None:
+    from app.headless import label_kinds
+
+    labels = tuple(f"action number {i}" for i in range(200))
+    line = label_kinds(labels, frozenset(labels[:3]))
+    assert line == ("fdsm-live: trained on 3 of 200 labels (action number 0, action number 1, action number 2); "
+                    "zero-shot: action number 3, action number 4, action number 5, action number 6, "
+                    "action number 7 and 192 more")
 
 
 def test_cli_bad_output_folder_fails_before_any_work(demo_clip: Path, capsys: pytest.CaptureFixture) -> None:

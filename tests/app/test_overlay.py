@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from app.overlay import NO_MATCH_TEXT, PERSON_COLORS, caption_text, draw_cv2, person_segments, ranked
+from app.pipeline import Scored
+from app.smoothing import UNSURE
 from pose.estimator import POSE_CONNECTIONS
 from tests.app.fakes import FakeLandmarks
 
@@ -36,12 +38,28 @@ def test_hidden_joints_draw_no_bones() -> None:
 
 def test_draw_cv2_colours_each_person_and_keeps_the_input() -> None:
     frame = np.zeros((240, 320, 3), np.uint8)
-    out = draw_cv2(frame, (landmarks(), None), caption_text("wave", True), {"wave": 0.7, "clap": 0.3})
+    out = draw_cv2(frame, (landmarks(), None), "wave", {"wave": 0.7, "clap": 0.3})
     assert frame.sum() == 0 and out.shape == frame.shape
     r, g, b = PERSON_COLORS[0]
     assert np.all(out == (b, g, r), axis=2).sum() > 50  # the first person's bones, in BGR
 
 
+def test_colours_follow_the_person_number_not_the_slot() -> None:
+    """Slot 0 holds person number 1 (e.g. after a loop the tracker filled the slots the other way round)."""
+    frame = np.zeros((240, 320, 3), np.uint8)
+    out = draw_cv2(frame, (landmarks(), None), "", None, people=(1, None))
+    (r0, g0, b0), (r1, g1, b1) = PERSON_COLORS
+    assert np.all(out == (b1, g1, r1), axis=2).sum() > 50 and np.all(out == (b0, g0, r0), axis=2).sum() == 0
+
+
+def scored(top: str | None, reason: str | None = None, subject: int | None = None) -> Scored:
+    scores = {"wave": 0.6, "clap": 0.4}
+    return Scored(1.0, 30, 1, top, scores, top, scores, reason, subject)
+
+
 def test_caption_and_ranking() -> None:
-    assert caption_text(None, True) == NO_MATCH_TEXT and caption_text("wave", False) == ""
+    assert caption_text(None) == "" and caption_text(scored("wave")) == "wave"
+    assert caption_text(scored(None, NO_MATCH_TEXT)) == NO_MATCH_TEXT
+    assert caption_text(scored(None, UNSURE)) == "unsure"
+    assert caption_text(scored("wave", subject=1)) == "wave (person 2)"  # two people: which one it is about
     assert ranked({"a": 0.2, "b": 0.5, "c": 0.3}) == [("b", 0.5), ("c", 0.3), ("a", 0.2)]

@@ -85,3 +85,28 @@ def test_rejection_becomes_nothing_matches() -> None:
     scored = [u.scored for f in frames(30) if (u := pipe.process(f)).scored]
     assert scored and all(s.top is None and s.raw_top is None for s in scored)
     assert all(s.to_json()["top"] is None for s in scored)
+
+
+def test_person_numbers_are_stable_per_track_and_left_to_right_for_new_tracks() -> None:
+    from app.pipeline import PersonNumbers
+    from tests.app.fakes import FakeLandmarks
+
+    def at(x: float) -> FakeLandmarks:
+        image = np.zeros((33, 3), np.float32)
+        image[:, 0] = x
+        return FakeLandmarks(image, np.ones(33, np.float32))
+
+    numbers = PersonNumbers()
+    assert numbers.assign((7, 8), (at(0.8), at(0.2))) == (1, 0)  # appear together: numbered left to right
+    assert numbers.assign((8, 7), (at(0.2), at(0.8))) == (0, 1)  # the tracker swapped slots: numbers follow ids
+    assert numbers.assign((None, 7), (None, at(0.8))) == (None, 1)  # person 8 left; 7 keeps its number
+    assert numbers.assign((9, 7), (at(0.1), at(0.8))) == (0, 1)  # a newcomer takes the free number
+    assert numbers.assign((11, 10), (at(0.7), at(0.3))) == (1, 0)  # a loop restarted tracking: left to right again
+
+
+def test_with_two_people_the_scored_window_says_whom_it_is_centred_on() -> None:
+    pipe, _, _ = make_pipeline(persons=2)
+    scored = [u.scored for f in frames(30) if (u := pipe.process(f)).scored]
+    assert scored and all(s.subject == 0 and s.persons == 2 for s in scored)  # equally present: the first
+    single, _, _ = make_pipeline(persons=1)
+    assert all(u.scored.subject is None for f in frames(30) if (u := single.process(f)).scored)

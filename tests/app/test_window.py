@@ -82,8 +82,16 @@ def test_remove_reorder_examples_and_known_class_marks(qapp, window: MainWindow)
     assert editor.list.item(0).text() == f"{TRAINED_MARK} sit down"  # ... and was "trained" on "sit down"
     note = f"{TRAINED_MARK} trained on (1), {MATCH_MARK} matches a known class (1) of 2"
     assert editor.match_note.text().startswith(note)
-    editor.examples.activated.emit(list(EXAMPLE_SETS).index("gestures") + 1)
-    assert editor.labels() == list(EXAMPLE_SETS["gestures"])
+    asked = []
+    editor.ask = lambda parent, name, count: asked.append((name, count)) or answer
+    pick = list(EXAMPLE_SETS).index("gestures") + 1
+    for answer, expected in ((None, ["sit down", "jump"]), ("add", ["sit down", "jump", *EXAMPLE_SETS["gestures"]]),
+                             ("replace", list(EXAMPLE_SETS["gestures"]))):
+        editor.examples.activated.emit(pick)  # the user's own labels: asked, never silently replaced
+        assert editor.labels() == expected
+    assert asked == [("gestures", 2), ("gestures", 2), ("gestures", 9)]
+    editor.examples.activated.emit(list(EXAMPLE_SETS).index("fitness") + 1)  # one example set for another: no ask
+    assert editor.labels() == list(EXAMPLE_SETS["fitness"]) and len(asked) == 3
 
 
 def test_replay_pause_and_seek_from_the_transport(qapp, window: MainWindow) -> None:
