@@ -1,26 +1,35 @@
-"""Checkpoint folders: `model.safetensors` (prefixes `encoder.` / `denoiser.`) + `config.json`.
+"""Checkpoint folders: `model.safetensors` (prefixes `encoder.` / `denoiser.`) + `config.json`, loaded into
+one `Checkpoint` (the bundle every consumer goes through: training writes it, `fdsm-eval`, `fdsm-export` and
+the Recognizer read it).
 
 Loading never unpickles (safetensors + JSON only). Anything missing, corrupt or incompatible with this
-code, the normalization or the text encoder raises CheckpointError with a one-line reason.
+code, the normalization, the text encoder or the text policy raises CheckpointError with a one-line reason.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from fdsm.assets import sha256_file
 from fdsm.atomic import atomic_write, atomic_write_bytes
 from fdsm.denoiser import Denoiser
 from fdsm.errors import CheckpointError, FdsmError
 from fdsm.presets import ModelConfig
+from fdsm.scorer import seen_offsets
 from fdsm.skeleton import NORMALIZATION_VERSION
 from fdsm.skeleton_encoder import SkeletonEncoder
+from fdsm.text.policy import DEFAULT_POLICY, TextPolicy, policy_from_record, prompt_for
+from fdsm.text.prompts import bank_path
 
 WEIGHTS = "model.safetensors"
 CONFIG = "config.json"
@@ -28,28 +37,90 @@ FORMAT_VERSION = 1
 PARTS = ("encoder", "denoiser")
 
 
+@dataclass(frozen=True)
+class Calibration:
+    """The scoring calibration fitted on validation: softmax temperature, the error spread (unit of the seen-name
+    offset) and the seen-name offset itself (`fdsm.scorer.seen_offsets`)."""
+
+    temperature: float
+    error_spread: float
+    seen_bias: float
+
+
 @dataclass
 class Checkpoint:
-    """A loaded checkpoint: config, modules in eval mode, and the metadata from config.json."""
+    """A loaded checkpoint (the bundle): config, modules in eval mode, whether the skeleton encoder was trained,
+    the text policy and prompt bank it was trained with, its training classes, and the metadata of config.json."""
 
-    path: Path
+    path: Path | None
     cfg: ModelConfig
     encoder: SkeletonEncoder
     denoiser: Denoiser
     text_encoder: str
     text_dim: int
     meta: dict[str, Any] = field(default_factory=dict)
+    encoder_trained: bool = True
+    policy: TextPolicy = DEFAULT_POLICY
+    bank: str | None = None
+
+    @property
+    def calibration(self) -> Calibration:
+        return Calibration(self.cfg.temperature, self.cfg.error_spread, self.cfg.seen_bias)
+
+    @property
+    def trained_classes(self) -> frozenset[int]:
+        """Class indices (into `meta["class_names"]`) the denoiser was trained on; empty when not recorded."""
+        return frozenset(int(c) for c in (self.meta.get("training") or {}).get("train_classes") or [])
+
+    @cached_property
+    def weights_sha256(self) -> str:
+        if self.path is None:
+            raise CheckpointError("an in-memory checkpoint has no weights file to stamp")
+        return sha256_file(self.path / WEIGHTS)
+
+    @property
+    def stamp(self) -> str:
+        """sha256 of the weights together with the model config: what an exported graph must have been built from
+        (the graph bakes in the noises, t_test, window length and betas as well as the weights)."""
+        model = json.dumps(self.cfg.to_dict(), sort_keys=True)
+        return hashlib.sha256(f"{self.weights_sha256}\n{model}".encode()).hexdigest()
+
+    def prompt(self, label: str, level: str | None = None) -> str:
+        """The text this checkpoint scores for a typed label (`fdsm.text.policy.prompt_for`, its policy and bank)."""
+        return prompt_for(label, self.policy, self.bank, level)
+
+    def is_trained(self, label: str) -> bool:
+        """Whether the denoiser was trained on the action `label` names (`is_trained_name`)."""
+        return is_trained_name(self.meta, label)
+
+    def stack(self, errors: np.ndarray, trained: np.ndarray) -> np.ndarray:
+        """Errors (..., K) with the seen-name offset added to the trained labels' columns: what the Recognizer
+        and `fdsm-eval`'s mixed-label metric rank by."""
+        return np.asarray(errors, np.float32) + seen_offsets(self.cfg, trained)
+
+    def require_trained_encoder(self, use: str) -> None:
+        """Refuse `use` (e.g. "the Recognizer") for a checkpoint whose skeleton encoder was never trained."""
+        if not self.encoder_trained:
+            raise CheckpointError(
+                f"{self.path}: the skeleton encoder was never trained (features route, encoder_trained: false), so "
+                f"{use} cannot score skeletons with it; train with --corpus to get a usable checkpoint, or evaluate "
+                "this one on features (fdsm-eval --features)")
 
 
 def save_checkpoint(directory: str | Path, cfg: ModelConfig, modules: dict[str, torch.nn.Module],
-                    meta: dict[str, Any]) -> Path:
+                    meta: dict[str, Any], policy: TextPolicy | None = None) -> Path:
     """Write weights and config.json atomically.
 
     `modules` maps "encoder"/"denoiser" to modules. `meta` must name "text_encoder" and may give
-    "text_dim" (default cfg.text_dim), "training_data", "metrics", ... The temperature travels in `cfg`.
+    "text_dim" (default cfg.text_dim), "bank", "encoder_trained" (default true), "training", "metrics", ...
+    The calibration travels in `cfg`; the text policy (`policy`, else meta's "text_policy" record, else
+    `typed-name` v1 at meta's "text_level") is recorded with its scored level (also written as "text_level").
     """
     directory = Path(directory)
     meta = dict(meta)
+    policy = policy or policy_from_record(meta.get("text_policy"), str(meta.get("text_level", "name")))
+    meta.update(text_policy=policy.record(), text_level=policy.level,
+                encoder_trained=bool(meta.get("encoder_trained", True)))
     if "text_encoder" not in meta:
         raise ValueError("meta must name the text encoder ('text_encoder')")
     text_encoder = str(meta.pop("text_encoder"))
@@ -141,5 +212,24 @@ def load_checkpoint(directory: str | Path, text_encoder: str | None = None, text
             raise CheckpointError(f"{weights}: {name} weights do not fit the config: {reason}") from None
         module.eval()
     meta = {k: v for k, v in config.items() if k not in ("model", "text_encoder", "text_dim")}
+    policy, bank = _text_side(directory, meta)
     return Checkpoint(directory, cfg, modules["encoder"], modules["denoiser"], config["text_encoder"],
-                      int(config["text_dim"]), meta)
+                      int(config["text_dim"]), meta, bool(meta.get("encoder_trained", True)), policy, bank)
+
+
+def _text_side(directory: Path, meta: dict[str, Any]) -> tuple[TextPolicy, str | None]:
+    """The recorded text policy and prompt bank, refused when this code cannot reproduce them."""
+    try:
+        policy = policy_from_record(meta.get("text_policy"), str(meta.get("text_level", "name")))
+    except FdsmError as exc:
+        raise CheckpointError(f"{directory / CONFIG}: {exc}") from None
+    bank = meta.get("bank") or None
+    if bank is not None:
+        try:
+            bank_path(str(bank)).stat()
+        except (FdsmError, OSError):
+            if policy.level != "name" or policy.official_name:
+                raise CheckpointError(f"{directory / CONFIG}: trained with prompt bank {bank!r}, which is not "
+                                      "installed here; its texts are needed to score labels") from None
+            bank = None  # the name level needs no bank text; trained names are then matched by name only
+    return policy, None if bank is None else str(bank)

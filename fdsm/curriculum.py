@@ -13,8 +13,7 @@ from dataclasses import dataclass
 import torch
 
 from fdsm.errors import FdsmError
-
-LEVELS = ("name", "definition", "kinematics")
+from fdsm.text.prompts import LEVELS
 
 
 def p_rich(step: int, total: int) -> float:
@@ -26,7 +25,7 @@ def p_rich(step: int, total: int) -> float:
 
 @dataclass(frozen=True)
 class Curriculum:
-    """Rich -> sparse text-level schedule; `choose` gives per-sample level indices into LEVELS."""
+    """Rich -> sparse text-level schedule; `choose_rich` draws, per sample, whether it uses the rich level."""
 
     rich: str = "kinematics"
     sparse: str = "name"
@@ -42,8 +41,3 @@ class Curriculum:
         if not self.enabled:
             return torch.zeros(n, dtype=torch.bool)
         return torch.rand(n, generator=generator) < p_rich(step, total)
-
-    def levels(self, step: int, total: int, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """(n,) long: per-sample index into LEVELS (rich or sparse)."""
-        rich = self.choose_rich(step, total, n, generator)
-        return torch.where(rich, LEVELS.index(self.rich), LEVELS.index(self.sparse))

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from fdsm.errors import FdsmError
 from fdsm.presets import ModelConfig
 from fdsm.spectral import SGSRM
 
@@ -158,9 +157,6 @@ class Denoiser(nn.Module):
 
     def __init__(self, cfg: ModelConfig) -> None:
         super().__init__()
-        if cfg.sgsrm_axis != "channel":
-            raise FdsmError("the denoiser's skeleton stream has one token per sequence, so SG-SRM can only filter "
-                            "its channel axis (sgsrm_axis='channel'); spectral.SGSRM(dim=-2) filters token sequences")
         self.cfg = cfg
         d = cfg.width
         self.x_in = nn.Linear(cfg.feature_dim, d)

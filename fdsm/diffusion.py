@@ -29,7 +29,3 @@ class NoiseSchedule(nn.Module):
         """Invert `add_noise` with a predicted noise: x0_hat = (x_t - sqrt(1 - abar) eps_hat) / sqrt(abar)."""
         a, s = self._coefs(t, x_t)
         return (x_t - s * eps_hat) / a
-
-    def sample_timesteps(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """n uniform training timesteps in [0, T)."""
-        return torch.randint(0, self.timesteps, (n,), generator=generator, device=self.alpha_bar.device)

@@ -45,6 +45,7 @@ def _test_set(args: argparse.Namespace, ckpt: Any, split: Any) -> Any:
 
     if args.features is not None:
         return TestSet.from_features(load_features(args.features, split), split)
+    ckpt.require_trained_encoder("fdsm-eval --corpus")
     from fdsm.training.feature_stage import test_features, test_parts
     from fdsm.training.parts import class_parts, load_corpora
 
@@ -76,11 +77,11 @@ def _evaluate(argv: Sequence[str] | None) -> int:
     ckpts = [load_checkpoint(p) for p in args.checkpoints]
     first = ckpts[0]
     for c in ckpts[1:]:
-        if (c.text_encoder, c.meta.get("text_level")) != (first.text_encoder, first.meta.get("text_level")):
-            raise FdsmError(f"{c.path}: trained with another text encoder or text level than {first.path}")
-    bank = args.bank or first.meta.get("bank") or DATASETS[split.dataset][1]
-    level = first.meta.get("text_level", "name")
-    texts = encode_bank(get_text_encoder(first.text_encoder), bank, split.num_classes)
+        if (c.text_encoder, c.policy) != (first.text_encoder, first.policy):
+            raise FdsmError(f"{c.path}: trained with another text encoder or text policy than {first.path}")
+    bank = args.bank or first.bank or DATASETS[split.dataset][1]
+    level = first.policy.level
+    texts = encode_bank(get_text_encoder(first.text_encoder), bank, split.num_classes, first.policy)
     runs = []
     for ckpt in ckpts:
         test = _test_set(args, ckpt, split)
@@ -95,7 +96,8 @@ def _evaluate(argv: Sequence[str] | None) -> int:
         print(f"{key:12s} {100 * s['mean']:6.2f} +- {100 * s['std']:5.2f} %  (n={s['n']})")
     print(per_class_table(cm, unseen_names))
     report = {"kind": REPORT_KIND, "split": split.name, "checkpoints": [str(p) for p in args.checkpoints],
-              "noise_seeds": args.seeds, "text_level": level, "bank": bank, "summary": summary, "runs": runs,
+              "noise_seeds": args.seeds, "text_policy": first.policy.record(), "bank": bank, "summary": summary,
+              "runs": runs,
               "unseen_classes": unseen_names, "confusion": cm.tolist(),
               "validation": [c.meta.get("metrics", {}).get(k) for c in ckpts for k in ("best", "last")]}
     if args.confusion:

@@ -17,19 +17,20 @@ import numpy as np
 import torch
 from torch import nn
 
-from fdsm.assets import sha256_file
 from fdsm.atomic import atomic_write_bytes
-from fdsm.checkpoint import WEIGHTS, Checkpoint, load_checkpoint
+from fdsm.checkpoint import Checkpoint, load_checkpoint
 from fdsm.cli import run_cli
 from fdsm.denoiser import TextCache
 from fdsm.diffusion import NoiseSchedule
+from fdsm.presets import ModelConfig
 from fdsm.scorer import LabelText, Scorer
 from fdsm.skeleton import MAX_BODIES, NUM_JOINTS
 
 OPSET = 17
-WEIGHTS_KEY = "fdsm.weights_sha256"  # ONNX metadata: which model.safetensors the graph was exported from
+STAMP_KEY = "fdsm.stamp"  # ONNX metadata: the Checkpoint.stamp (weights + model config) the graph was built from
 CACHED_INPUTS = ("xmod", "fmod", "gate", "valid", "kv")
 JOINT_INPUTS = ("pooled", "tokens", "mask")
+EXAMPLE_BATCH = 2  # windows in the traced example
 
 
 class ScoringGraph(nn.Module):
@@ -62,22 +63,30 @@ def label_arrays(labels: TextCache | LabelText) -> dict[str, np.ndarray]:
     return {n: v.detach().cpu().numpy() for n, v in zip(names, label_tensors(labels), strict=True)}
 
 
+def example_label_count(cfg: ModelConfig) -> int:
+    """How many labels to trace the graph with: > 2 (the example batch) and unlike every fixed size of the
+    config (noises, text tokens, ...), so the tracer keeps the label axes symbolic."""
+    fixed = {EXAMPLE_BATCH, cfg.num_noises, cfg.text_tokens, cfg.text_dim, cfg.feature_dim, cfg.width,
+             cfg.window_frames, MAX_BODIES, NUM_JOINTS, 3}
+    return next(k for k in range(3, 3 + len(fixed) + 1) if k not in fixed)
+
+
 def export_bytes(ckpt: Checkpoint) -> bytes:
     """Serialized ONNX graph of the checkpoint's scoring path (legacy TorchScript exporter, opset 17),
-    stamped with the sha256 of the weights it came from so a stale file is never used."""
+    stamped with `Checkpoint.stamp` so a graph built from other weights or another model config is never used."""
     import onnx  # torch.onnx.export needs it too; in the `dev` extra
 
-
+    ckpt.require_trained_encoder("an exported scoring graph")
     cfg = ckpt.cfg
     scorer = scorer_for(ckpt)
     graph = ScoringGraph(ckpt.encoder.eval(), scorer).eval()
-    k = 4  # sizes > 1 and distinct from the noise count, so the tracer keeps these axes symbolic
+    k = example_label_count(cfg)
     gen = torch.Generator().manual_seed(0)
     pooled = torch.randn(k, cfg.text_dim, generator=gen)
     tokens = torch.randn(k, cfg.text_tokens, cfg.text_dim, generator=gen)
     labels = scorer.prepare_labels(pooled, tokens, torch.ones(k, cfg.text_tokens, dtype=torch.bool))
     names = CACHED_INPUTS if graph.cached else JOINT_INPUTS
-    window = torch.zeros(2, cfg.window_frames, MAX_BODIES, NUM_JOINTS, 3)
+    window = torch.zeros(EXAMPLE_BATCH, cfg.window_frames, MAX_BODIES, NUM_JOINTS, 3)
     label_axes = {"kv": {2: "labels"}, "xmod": {1: "labels"}} if graph.cached else {}
     axes = {"window": {0: "batch"}, "errors": {0: "batch", 1: "labels"},
             **{n: label_axes.get(n, {0: "labels"}) for n in names}}
@@ -89,7 +98,7 @@ def export_bytes(ckpt: Checkpoint) -> bytes:
     if ckpt.path is None:  # built in memory (benchmarks): no weights file to stamp
         return buf.getvalue()
     model = onnx.load_from_string(buf.getvalue())
-    onnx.helper.set_model_props(model, {WEIGHTS_KEY: sha256_file(ckpt.path / WEIGHTS)})
+    onnx.helper.set_model_props(model, {STAMP_KEY: ckpt.stamp})
     return model.SerializeToString()
 
 

@@ -12,7 +12,8 @@ from typing import Any
 from fdsm.errors import FdsmError
 
 TEXT_STREAMS = ("joint", "cached")
-SGSRM_AXES = ("channel", "token")
+SGSRM_AXES = ("channel",)  # the skeleton stream is one token: SG-SRM filters its channel axis (spectral.SGSRM
+# itself can filter a token axis, dim=-2, for models whose skeleton stream is a sequence)
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,8 @@ class ModelConfig:
         if self.text_stream not in TEXT_STREAMS:
             problems.append(f"text_stream must be one of {TEXT_STREAMS}, got {self.text_stream!r}")
         if self.sgsrm_axis not in SGSRM_AXES:
-            problems.append(f"sgsrm_axis must be one of {SGSRM_AXES}, got {self.sgsrm_axis!r}")
+            problems.append(f"sgsrm_axis must be 'channel' (the denoiser's skeleton stream is one token, so SG-SRM "
+                            f"filters its channels), got {self.sgsrm_axis!r}")
         if not 0 <= self.t_test < self.timesteps:
             problems.append(f"t_test {self.t_test} must lie in [0, {self.timesteps})")
         if min(self.feature_dim, self.depth, self.num_noises, self.window_frames, self.text_tokens) < 1:

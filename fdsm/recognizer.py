@@ -19,13 +19,12 @@ from typing import Any
 import numpy as np
 import torch
 
-from fdsm.assets import asset_path, sha256_file
-from fdsm.checkpoint import CONFIG, WEIGHTS, Checkpoint, is_trained_name, load_checkpoint
+from fdsm.assets import asset_path
+from fdsm.checkpoint import CONFIG, Checkpoint, load_checkpoint
 from fdsm.errors import AssetError, CheckpointError, FdsmError
-from fdsm.export import WEIGHTS_KEY, export_bytes, label_arrays, scorer_for
-from fdsm.scorer import seen_offsets
+from fdsm.export import STAMP_KEY, export_bytes, label_arrays, scorer_for
 from fdsm.skeleton import as_bodies, normalize
-from fdsm.text import label_text, match_label
+from fdsm.text.policy import match_for
 
 BACKENDS = ("onnx", "torch")
 
@@ -40,8 +39,8 @@ class Result:
     top: str | None
     scores: dict[str, float]
     errors: dict[str, float]
-    matches: dict[str, Any]  # label -> fdsm.text LabelMatch of the known class it matched, or None
-    trained: dict[str, bool]  # label -> the checkpoint was trained on this action (fdsm.checkpoint.is_trained_name)
+    matches: dict[str, Any]  # label -> fdsm.text LabelMatch of the known class (checkpoint's bank first), or None
+    trained: dict[str, bool]  # label -> the checkpoint was trained on this action (Checkpoint.is_trained)
 
 
 def _default_text_encoder(name: str) -> Any:
@@ -57,6 +56,7 @@ class Recognizer:
                  threads: int | None = None) -> None:
         if backend not in BACKENDS:
             raise FdsmError(f"unknown backend {backend!r}; choose from {', '.join(BACKENDS)}")
+        checkpoint.require_trained_encoder("the Recognizer")
         self.checkpoint, self.cfg, self.backend = checkpoint, checkpoint.cfg, backend
         self.text_encoder = text_encoder if text_encoder is not None else _default_text_encoder(checkpoint.text_encoder)
         te = self.text_encoder
@@ -66,7 +66,6 @@ class Recognizer:
         if te.max_tokens != self.cfg.text_tokens:
             raise CheckpointError(f"{checkpoint.path} expects {self.cfg.text_tokens} text tokens, "
                                   f"the text encoder gives {te.max_tokens}")
-        self.level = str(checkpoint.meta.get("text_level", "name"))
         self.scorer = scorer_for(checkpoint)
         self.encoder = checkpoint.encoder.eval()
         self.session = self._onnx_session(threads) if backend == "onnx" else None
@@ -74,8 +73,8 @@ class Recognizer:
         self._label_state: Any = None
         self._label_arrays: dict[str, np.ndarray] = {}
         self._matches: dict[str, Any] = {}
-        self._offsets = torch.zeros(0)
         self._trained: dict[str, bool] = {}
+        self._trained_mask = np.zeros(0, bool)
 
     @classmethod
     def from_pretrained(cls, path: str | Path | None = None, backend: str = "onnx", text_encoder: Any = None,
@@ -89,7 +88,8 @@ class Recognizer:
         return cls(load_checkpoint(path), text_encoder, backend, threads)
 
     def _onnx_session(self, threads: int | None) -> Any:
-        """The checkpoint's model.onnx if it was exported from these very weights, else a fresh export.
+        """The checkpoint's model.onnx if its stamp is the checkpoint's (same weights and model config), else a
+        fresh export.
 
         Without the `onnx` package (only in the dev extra) a stale or missing model.onnx cannot be
         re-exported: the recognizer then says so once and scores with torch, which gives the same numbers.
@@ -99,7 +99,7 @@ class Recognizer:
         onnx_file = self.checkpoint.path / "model.onnx"
         if onnx_file.is_file():
             session = OnnxSession(onnx_file, threads)
-            if session.metadata.get(WEIGHTS_KEY) == sha256_file(self.checkpoint.path / WEIGHTS):
+            if session.metadata.get(STAMP_KEY) == self.checkpoint.stamp:
                 return session
         try:
             return OnnxSession(export_bytes(self.checkpoint), threads)
@@ -113,10 +113,6 @@ class Recognizer:
     def labels(self) -> list[str]:
         return list(self._labels)
 
-    def _prompt(self, label: str) -> str:
-        """The text encoded for a typed label: the name itself, or its class's richer level when known."""
-        return label if self.level == "name" else label_text(label, self.level)
-
     def set_labels(self, labels: list[str]) -> None:
         """Fix the candidate action names (free text); each is encoded once here, not per window."""
         if isinstance(labels, str) or not isinstance(labels, list | tuple):
@@ -129,16 +125,16 @@ class Recognizer:
         dupes = sorted({lab for lab in clean if clean.count(lab) > 1})
         if dupes:
             raise FdsmError(f"duplicate label(s): {', '.join(dupes)}")
-        texts = [self._prompt(lab) for lab in clean]
+        texts = [self.checkpoint.prompt(lab) for lab in clean]
         pooled, tokens, mask = self.text_encoder.encode(texts)
         state = self.scorer.prepare_labels(torch.from_numpy(np.asarray(pooled, np.float32)),
                                            torch.from_numpy(np.asarray(tokens, np.float32)),
                                            torch.from_numpy(np.asarray(mask, bool)))
         self._labels, self._label_state = clean, state
-        self._trained = {lab: is_trained_name(self.checkpoint.meta, lab) for lab in clean}
-        self._offsets = torch.from_numpy(seen_offsets(self.cfg, np.asarray(list(self._trained.values()))))
+        self._trained = {lab: self.checkpoint.is_trained(lab) for lab in clean}
+        self._trained_mask = np.array(list(self._trained.values()), bool)
         self._label_arrays = label_arrays(state) if self.session is not None else {}
-        self._matches = {lab: match_label(lab) for lab in clean}
+        self._matches = {lab: match_for(lab, self.checkpoint.bank) for lab in clean}
 
     def window(self, skeleton: np.ndarray, fps: float = 30.0) -> np.ndarray:
         """The model input for the last `window_seconds` of `skeleton`: (window_frames, 2, 25, 3)."""
@@ -164,7 +160,7 @@ class Recognizer:
     def recognize(self, skeleton: np.ndarray, fps: float = 30.0) -> Result:
         """Score the current window against the labels."""
         err = torch.from_numpy(np.asarray(self.errors(self.window(skeleton, fps)[None]), np.float32))
-        stacked = err + self._offsets  # calibrated stacking: see fdsm.scorer.seen_offsets
+        stacked = torch.from_numpy(self.checkpoint.stack(err.numpy(), self._trained_mask))
         probs = self.scorer.probabilities(stacked)[0]
         best = int(self.scorer.decide(stacked)[0])
         return Result(top=self._labels[best] if best >= 0 else None,

@@ -45,8 +45,8 @@ class Scorer(nn.Module):
 
     def noisy(self, features: torch.Tensor) -> torch.Tensor:
         """(B, F) -> (B, N, F): each feature noised with each fixed noise at t_test."""
-        ab = self.schedule.alpha_bar[self.cfg.t_test]
-        return ab.sqrt() * features[:, None, :] + (1 - ab).sqrt() * self.noises
+        t = torch.as_tensor(self.cfg.t_test, device=features.device)
+        return self.schedule.add_noise(features[:, None, :], self.noises, t)
 
     def errors(self, features: torch.Tensor, labels: TextCache | LabelText | None = None) -> torch.Tensor:
         """(B, F) features -> (B, K) mean squared noise-prediction error over noises and channels."""

@@ -26,8 +26,6 @@ from fdsm.data import Sequence
 from fdsm.errors import DataFormatError, FdsmError
 from fdsm.skeleton import DEFAULT_FPS, resample_fps
 
-TEXT_LEVELS = ("name", "definition", "kinematics")
-
 
 @dataclass
 class Corpus:

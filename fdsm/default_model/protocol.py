@@ -215,7 +215,8 @@ def window_errors(checkpoint: Any, text_encoder: Any, test: TestSet, seeds: Sequ
     from fdsm.training.zeroshot import label_errors
 
     feats = test_features_of(checkpoint, test, cache)
-    pooled, tokens, mask = (torch.from_numpy(np.asarray(a)) for a in text_encoder.encode(test.names))
+    texts = [checkpoint.prompt(name) for name in test.names]  # as the Recognizer encodes typed names
+    pooled, tokens, mask = (torch.from_numpy(np.asarray(a)) for a in text_encoder.encode(texts))
     return [label_errors(checkpoint.denoiser, checkpoint.cfg.replace(noise_seed=int(seed)), feats, pooled, tokens,
                          mask) for seed in seeds]
 

@@ -1,35 +1,13 @@
-"""Typed action labels: validation, and the text each label is encoded as.
-
-A typed label that matches a bank class is encoded with that class's text (its official name, or a
-richer level); any other label goes through `NAME_TEMPLATE`, so free text and bank names look alike
-to the encoder.
-"""
+"""Typed action labels: validation (the text each label is encoded as is `fdsm.text.policy.prompt_for`)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 from fdsm.errors import FdsmError
 from fdsm.text.encoder import MAX_TOKENS, TextEncoder
-from fdsm.text.matcher import match_label
-from fdsm.text.prompts import LEVELS, fold_ascii, normalize_name
-
-NAME_TEMPLATE = "a person {name}"
-
-
-def label_text(typed: str, level: str = "name", banks: Sequence[str | Path] | None = None) -> str:
-    """The text to encode for a typed label at `level` ("name", "definition" or "kinematics").
-
-    Matched label: "name" -> NAME_TEMPLATE with the class's official name, richer levels -> the bank
-    text. Unmatched label: NAME_TEMPLATE with the label as typed, at every level.
-    """
-    if level not in LEVELS:
-        raise FdsmError(f"unknown text level {level!r}; choose one of: {', '.join(LEVELS)}")
-    match = match_label(typed, banks)
-    if match is None:
-        return NAME_TEMPLATE.format(name=typed)
-    return NAME_TEMPLATE.format(name=match.entry.name) if level == "name" else match.entry.text(level)
+from fdsm.text.policy import DEFAULT_POLICY, TextPolicy
+from fdsm.text.prompts import fold_ascii, normalize_name
 
 
 def _count_tokens(text: str, encoder: TextEncoder | None) -> int:
@@ -40,12 +18,13 @@ def _count_tokens(text: str, encoder: TextEncoder | None) -> int:
     return len(load_tokenizer().encode(text).ids)
 
 
-def validate_labels(labels: Sequence[str], encoder: TextEncoder | None = None) -> list[str]:
+def validate_labels(labels: Sequence[str], encoder: TextEncoder | None = None,
+                    policy: TextPolicy = DEFAULT_POLICY) -> list[str]:
     """Clean typed labels (accents folded, whitespace collapsed) or raise FdsmError saying what is wrong.
 
     Rejected: an empty list, empty or whitespace-only labels, characters with no ASCII form (the
     encoders are English-only), labels equal after normalization (case, spacing, punctuation), and
-    labels whose templated text exceeds the encoder's token limit (MiniLM by default).
+    labels whose name text under `policy` exceeds the encoder's token limit (MiniLM by default).
     """
     if isinstance(labels, str):
         raise FdsmError("labels must be a list of names, not one string; split it first (e.g. on commas)")
@@ -71,9 +50,9 @@ def validate_labels(labels: Sequence[str], encoder: TextEncoder | None = None) -
             j, first = seen[key]
             raise FdsmError(f"label {i} {raw!r} duplicates label {j} {first!r} (case, spacing and punctuation "
                             "are ignored); remove one")
-        n = _count_tokens(NAME_TEMPLATE.format(name=label), encoder)
+        n = _count_tokens(policy.template.format(name=label), encoder)
         if n > limit:
-            raise FdsmError(f"label {i} is too long: {n} tokens with the prompt template, the limit is {limit}; "
+            raise FdsmError(f"label {i} is too long: {n} tokens as the model reads it, the limit is {limit}; "
                             f"shorten {label[:30]!r}...")
         seen[key] = (i, raw)
         out.append(label)

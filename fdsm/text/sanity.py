@@ -17,8 +17,9 @@ import numpy as np
 from fdsm.cli import run_cli
 from fdsm.errors import FdsmError
 from fdsm.text.encoder import TextEncoder, get_text_encoder
-from fdsm.text.labels import NAME_TEMPLATE, label_text, validate_labels
+from fdsm.text.labels import validate_labels
 from fdsm.text.matcher import match_label, search_order
+from fdsm.text.policy import DEFAULT_POLICY, TextPolicy, prompt_for
 from fdsm.text.prompts import load_bank, normalize_name
 
 CONFUSABLE = 0.8  # cosine above which two typed labels are flagged as likely confusions
@@ -29,16 +30,20 @@ def _unit(x: np.ndarray) -> np.ndarray:
 
 
 def sanity_report(names: Sequence[str], encoder: TextEncoder, banks: Sequence[str | Path] | None = None,
-                  top: int = 3) -> dict:
-    """Matches, nearest bank classes and closest typed pairs, as plain data (see `format_report`)."""
-    labels = validate_labels(names, encoder)
+                  top: int = 3, policy: TextPolicy = DEFAULT_POLICY) -> dict:
+    """Matches, nearest bank classes and closest typed pairs, as plain data (see `format_report`).
+
+    Typed labels and bank classes are both encoded as the model reads them (`prompt_for` under `policy`)."""
+    labels = validate_labels(names, encoder, policy)
+    order = search_order(banks)
     known = list({normalize_name(c.name): (Path(b).stem, c)  # one row per distinct name, first bank wins
-                  for b in reversed(search_order(banks)) for c in reversed(load_bank(b))}.values())[::-1]
-    texts = [label_text(label, "name", banks) for label in labels]
+                  for b in reversed(order) for c in reversed(load_bank(b))}.values())[::-1]
+    first = order[0] if order else None
+    texts = [prompt_for(label, policy, first) for label in labels]
     typed = _unit(encoder.encode(texts)[0])
     rows = []
     if known:
-        bank_emb = _unit(encoder.encode([NAME_TEMPLATE.format(name=c.name) for _, c in known])[0])
+        bank_emb = _unit(encoder.encode([prompt_for(c.name, policy, bank) for bank, c in known])[0])
         sims = typed @ bank_emb.T
     for i, label in enumerate(labels):
         m = match_label(label, banks)

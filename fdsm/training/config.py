@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from fdsm.errors import FdsmError
-
-TEXT_LEVELS = ("name", "definition", "kinematics")
+from fdsm.text.prompts import LEVELS
 
 DEFAULTS: dict[str, dict[str, Any]] = {
     "run": {
@@ -81,9 +80,9 @@ DEFAULTS: dict[str, dict[str, Any]] = {
 SECTIONS = tuple(DEFAULTS)
 _CHOICES = {
     ("run", "device"): ("auto", "cpu", "cuda"),
-    ("encoder", "text_head"): ("", *TEXT_LEVELS),
-    ("diffusion", "rich"): TEXT_LEVELS,
-    ("diffusion", "sparse"): TEXT_LEVELS,
+    ("encoder", "text_head"): ("", *LEVELS),
+    ("diffusion", "rich"): LEVELS,
+    ("diffusion", "sparse"): LEVELS,
     ("diffusion", "select"): ("best", "last"),
 }
 

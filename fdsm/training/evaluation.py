@@ -3,7 +3,10 @@ noise seeds and training seeds, with a per-class table, a confusion matrix and a
 
 ZSL scores the unseen test features against the unseen classes only. GZSL scores seen-class test
 features (the folder's `gtest.npy`, or the corpus's held-out share) and the unseen test features
-against ALL classes: S and U are the top-1 accuracies of the two parts, H their harmonic mean.
+against the trained and the unseen classes together, ranked as the Recognizer ranks them (the trained
+classes' errors raised by the checkpoint's seen-name offset, `Checkpoint.stack`): S and U are the top-1
+accuracies of the two parts, H their harmonic mean. Validation classes (held out of the denoiser's
+training for model selection) are neither seen nor candidates: the denoiser never trained on them.
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import torch
 
 from fdsm.checkpoint import Checkpoint
 from fdsm.data.features import FeatureSet
@@ -53,15 +55,24 @@ def evaluate_one(ckpt: Checkpoint, texts: LevelTexts, level: str, split: Split, 
         "zsl_top5": topk_accuracy(-err, target, 5),
         "confusion": confusion_matrix(err.argmin(1), target, len(unseen)).tolist(),
     }
-    if test.seen is not None:
-        everything = list(range(split.num_classes))
-        x = np.concatenate([test.seen[0], x_u])
-        y = np.concatenate([test.seen[1], y_u])
-        err_all = label_errors(ckpt.denoiser, cfg, x, *texts.level(level, everything), desc="GZSL")
-        correct = err_all.argmin(1) == y
-        s, u = float(correct[: len(test.seen[1])].mean()), float(correct[len(test.seen[1]):].mean())
+    trained = gzsl_classes(ckpt, split)
+    keep = None if test.seen is None else np.isin(test.seen[1], trained)
+    if keep is not None and keep.any():
+        x_s, y_s = test.seen[0][keep], test.seen[1][keep]
+        candidates = np.array(sorted(trained) + unseen, np.int64)
+        err = label_errors(ckpt.denoiser, cfg, np.concatenate([x_s, x_u]), *texts.level(level, candidates.tolist()),
+                           desc="GZSL")
+        stacked = ckpt.stack(err, np.isin(candidates, trained))
+        correct = candidates[stacked.argmin(1)] == np.concatenate([y_s, y_u])
+        s, u = float(correct[: len(y_s)].mean()), float(correct[len(y_s):].mean())
         result.update(gzsl_seen=s, gzsl_unseen=u, gzsl_h=harmonic_mean(s, u))
     return result
+
+
+def gzsl_classes(ckpt: Checkpoint, split: Split) -> list[int]:
+    """The classes the denoiser was trained on (the checkpoint's record; all seen classes when it has none)."""
+    recorded = sorted(ckpt.trained_classes)
+    return recorded if recorded else list(split.seen)
 
 
 METRICS = ("zsl_top1", "zsl_top5", "gzsl_seen", "gzsl_unseen", "gzsl_h")
@@ -90,8 +101,3 @@ def total_confusion(runs: list[dict[str, Any]]) -> np.ndarray:
     """The ZSL confusion matrices of all runs, summed."""
     return np.sum([np.asarray(r["confusion"]) for r in runs], axis=0)
 
-
-def to_device(ckpt: Checkpoint, device: torch.device) -> Checkpoint:
-    ckpt.denoiser.to(device)
-    ckpt.encoder.to(device)
-    return ckpt

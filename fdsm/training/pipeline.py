@@ -18,6 +18,7 @@ from fdsm.errors import FdsmError
 from fdsm.presets import ModelConfig, get_preset
 from fdsm.splits import Split
 from fdsm.text.encoder import TextEncoder, get_text_encoder
+from fdsm.text.policy import DEFAULT_POLICY, TextPolicy, get_policy
 from fdsm.text.prompts import LEVELS
 from fdsm.training.encoder_stage import WEIGHTS, load_encoder, train_encoder
 from fdsm.training.feature_stage import build_features, train_sequence_rows
@@ -64,10 +65,15 @@ class Run:
     def parts(self) -> ClassParts:
         return class_parts(self.split.num_classes, list(self.split.unseen), self.cfg["data"]["val_classes"], self.seed)
 
+    @property
+    def policy(self) -> TextPolicy:
+        """The text policy the checkpoint is trained and scored with, at the curriculum's sparse level."""
+        return get_policy(DEFAULT_POLICY.name, DEFAULT_POLICY.version, self.cfg["diffusion"]["sparse"])
+
     @cached_property
     def class_texts(self) -> LevelTexts:
         """The bank's classes encoded at every level, once per run (the encoder and diffusion stages share them)."""
-        return encode_bank(self.text_encoder, self.bank, self.split.num_classes)
+        return encode_bank(self.text_encoder, self.bank, self.split.num_classes, self.policy)
 
     @property
     def bank(self) -> str:
@@ -114,11 +120,11 @@ class Run:
             raise FdsmError(f"the features are {self.feature_set.dim}-d but the model expects {cfg.feature_dim}-d")
         encoder = load_encoder(cfg, self.out / "encoder" / WEIGHTS) if from_corpus else None
         texts = self.class_texts
-        synonyms = (encode_synonyms(self.text_encoder, self.bank, self.split.num_classes)
+        synonyms = (encode_synonyms(self.text_encoder, self.bank, self.split.num_classes, self.policy)
                     if self.cfg["diffusion"]["synonyms"] > 0 else None)
         own = self.sequence_texts() if from_corpus and self.cfg["diffusion"]["sequence_texts"] > 0 else None
         meta = {"text_encoder": self.text_encoder.name, "text_dim": self.text_encoder.dim,
-                "text_level": self.cfg["diffusion"]["sparse"], "bank": self.bank, "split": self.split.name,
+                "text_policy": self.policy.record(), "bank": self.bank, "split": self.split.name,
                 "class_names": texts.names, "seen_test_fraction": self.cfg["data"]["seen_test_fraction"],
                 "training": {"config": self.cfg, "val_classes": list(self.parts.val),
                              "train_classes": list(self.parts.train)}}

@@ -10,6 +10,7 @@ import torch
 
 from fdsm.errors import FdsmError
 from fdsm.text.encoder import TextEncoder
+from fdsm.text.policy import TextPolicy, prompt_for
 from fdsm.text.prompts import LEVELS, load_bank
 
 
@@ -53,11 +54,13 @@ class NameVariants(OnDevice):
         return self.pooled[classes, slot], self.tokens[classes, slot], self.mask[classes, slot]
 
 
-def encode_synonyms(encoder: TextEncoder, bank: str, num_classes: int) -> NameVariants:
-    """The synonyms of the first `num_classes` classes of a prompt bank, encoded and padded to the longest list."""
+def encode_synonyms(encoder: TextEncoder, bank: str, num_classes: int, policy: TextPolicy) -> NameVariants:
+    """The synonyms of the first `num_classes` classes of a prompt bank as `policy` writes a typed name, encoded
+    and padded to the longest list."""
     classes = load_bank(bank)[:num_classes]
     width = max([len(c.synonyms) for c in classes] + [1])
-    texts = [(list(c.synonyms) + [c.name] * width)[:width] for c in classes]  # padding slots are never picked
+    names = [(list(c.synonyms) + [c.name] * width)[:width] for c in classes]  # padding slots are never picked
+    texts = [[prompt_for(n, policy, bank, "name") for n in row] for row in names]
     pooled, tokens, mask = encoder.encode([t for row in texts for t in row])
     c = len(classes)
     return NameVariants(torch.from_numpy(np.asarray(pooled)).reshape(c, width, -1),
@@ -88,12 +91,19 @@ def encode_row_texts(encoder: TextEncoder, per_row: list[str]) -> RowTexts:
     return RowTexts(pooled, tokens, mask, index)
 
 
-def encode_bank(encoder: TextEncoder, bank: str, num_classes: int) -> LevelTexts:
-    """The first `num_classes` classes of a prompt bank (name or .json path), encoded at every level."""
+def class_prompts(bank: str, num_classes: int, policy: TextPolicy, level: str) -> list[str]:
+    """The texts of the first `num_classes` classes of a prompt bank at `level`, as `policy` writes them for a
+    user who types the class's name: the same function the Recognizer and fdsm-eval encode typed labels with."""
     classes = load_bank(bank)
     if len(classes) < num_classes:
         raise FdsmError(f"prompt bank {bank!r} has {len(classes)} classes; the split needs {num_classes}")
-    classes = classes[:num_classes]
-    pooled, tokens, mask = zip(*(encoder.encode([c.text(level) for c in classes]) for level in LEVELS), strict=True)
+    return [prompt_for(c.name, policy, bank, level) for c in classes[:num_classes]]
+
+
+def encode_bank(encoder: TextEncoder, bank: str, num_classes: int, policy: TextPolicy) -> LevelTexts:
+    """The first `num_classes` classes of a prompt bank (name or .json path), encoded at every level."""
+    classes = load_bank(bank)[:num_classes]
+    pooled, tokens, mask = zip(*(encoder.encode(class_prompts(bank, num_classes, policy, level))
+                                 for level in LEVELS), strict=True)
     return LevelTexts([c.name for c in classes], torch.from_numpy(np.stack(pooled)), torch.from_numpy(np.stack(tokens)),
                       torch.from_numpy(np.stack(mask)))

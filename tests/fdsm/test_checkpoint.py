@@ -13,6 +13,8 @@ from fdsm.errors import CheckpointError
 from fdsm.presets import get_preset
 from fdsm.skeleton import NORMALIZATION_VERSION
 from fdsm.skeleton_encoder import SkeletonEncoder
+from fdsm.text.policy import DEFAULT_POLICY
+from fdsm.text.prompts import load_bank
 from tests.fdsm.test_denoiser import randomize
 
 
@@ -91,3 +93,42 @@ def test_trained_names_match_forgivingly_in_the_checkpoints_bank_and_exactly_wit
     no_bank = {**meta, "bank": "no-such-bank"}
     assert is_trained_name(no_bank, "Sprint") and not is_trained_name(no_bank, "dash")
     assert not is_trained_name({"bank": "pool", "class_names": ["walk"]}, "walk")  # the checkpoint does not say
+
+
+def test_the_bundle_carries_policy_bank_classes_calibration_and_stamp(tmp_path):
+    cfg = get_preset("tiny", temperature=0.25, error_spread=0.5, seen_bias=0.8)
+    modules = {"encoder": randomize(SkeletonEncoder(cfg), 1), "denoiser": randomize(Denoiser(cfg), 2)}
+    save_checkpoint(tmp_path / "ck", cfg, modules, {"text_encoder": "fake", "bank": "pool",
+                                                    "training": {"train_classes": [0, 2]}})
+    ck = load_checkpoint(tmp_path / "ck")
+    assert ck.policy == DEFAULT_POLICY and ck.meta["text_policy"] == {"name": "typed-name", "version": 1,
+                                                                      "level": "name"}
+    assert ck.bank == "pool" and ck.trained_classes == {0, 2} and ck.encoder_trained
+    assert (ck.calibration.temperature, ck.calibration.error_spread, ck.calibration.seen_bias) == (0.25, 0.5, 0.8)
+    assert ck.prompt("Drinking water") == "Drinking water"  # the label as typed, as the default model was trained
+    # the checkpoint's own bank first: pool's text for "drink water", not the demo bank's
+    pool, demo = load_bank("pool")[63], load_bank("demo")[13]
+    assert ck.prompt("drink water", "kinematics") == pool.kinematics != demo.kinematics
+    stamp = ck.stamp
+    ck.cfg = ck.cfg.replace(t_test=10)  # the exported graph bakes t_test in: another config, another stamp
+    assert ck.stamp != stamp and len(stamp) == 64
+
+
+def test_a_checkpoint_with_an_unknown_text_policy_is_refused_at_load(saved):
+    path = saved[0]
+    edit_config(path, text_policy={"name": "typed-name", "version": 99, "level": "name"})
+    with pytest.raises(CheckpointError, match="text policy 'typed-name' v99 is not known") as info:
+        load_checkpoint(path)
+    assert "\n" not in str(info.value)
+    edit_config(path, text_policy={"name": "typed-name", "version": 1, "level": "poem"})
+    with pytest.raises(CheckpointError, match="unknown text level 'poem'"):
+        load_checkpoint(path)
+
+
+def test_a_bank_level_policy_needs_its_bank_installed(saved):
+    path = saved[0]
+    edit_config(path, bank="no-such-bank", text_policy={"name": "typed-name", "version": 1, "level": "kinematics"})
+    with pytest.raises(CheckpointError, match="prompt bank 'no-such-bank'"):
+        load_checkpoint(path)
+    edit_config(path, text_policy={"name": "typed-name", "version": 1, "level": "name"})
+    assert load_checkpoint(path).bank is None  # names need no bank text: trained names are then matched exactly

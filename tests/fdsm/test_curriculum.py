@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from fdsm.curriculum import LEVELS, Curriculum, p_rich
+from fdsm import curriculum
+from fdsm.curriculum import Curriculum, p_rich
 from fdsm.errors import FdsmError
 
 
@@ -23,9 +24,16 @@ def test_per_sample_draws_follow_p_rich():
     g = torch.Generator().manual_seed(0)
     frac = cur.choose_rich(250, 1000, 20000, g).float().mean().item()
     assert frac == pytest.approx(p_rich(250, 1000), abs=0.02)
-    levels = cur.levels(0, 1000, 50, g)
-    assert (levels == LEVELS.index("kinematics")).all()
-    assert (cur.levels(1000, 1000, 50, g) == LEVELS.index("name")).all()
+    assert cur.choose_rich(0, 1000, 50, g).all() and not cur.choose_rich(1000, 1000, 50, g).any()
+
+
+def test_one_definition_of_the_text_levels():
+    """The levels are defined once, by the prompt banks; the curriculum and the training config reuse them."""
+    from fdsm.text.prompts import LEVELS
+    from fdsm.training import config
+
+    assert curriculum.LEVELS is LEVELS and config.LEVELS is LEVELS
+    assert not hasattr(Curriculum(), "levels")
 
 
 def test_disabled_curriculum_always_uses_sparse_and_bad_levels_are_errors():

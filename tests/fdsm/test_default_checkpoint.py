@@ -8,11 +8,12 @@ import numpy as np
 import pytest
 
 from fdsm import Recognizer
-from fdsm.assets import asset_path, sha256_file
+from fdsm.assets import asset_path
+from fdsm.checkpoint import load_checkpoint
 from fdsm.data import load_sequence
 from fdsm.data.sources import extract
 from fdsm.default_model import protocol
-from fdsm.export import WEIGHTS_KEY
+from fdsm.export import STAMP_KEY
 from fdsm.presets import ModelConfig, get_preset
 from fdsm.runtime import OnnxSession
 from fdsm.skeleton import NORMALIZATION_VERSION, rotation_y
@@ -44,8 +45,9 @@ def test_files_size_and_recorded_training():
     assert not trained & set(protocol.HELDOUT) and not trained & set(NWUCLA_NAMES)
     card = (DEFAULT / "model_card.md").read_text()
     assert "CC BY-NC 4.0" in card and "no commercial use" in card
-    # The shipped graph was exported from these very weights, so loading never re-exports it.
-    assert OnnxSession(DEFAULT / "model.onnx").metadata.get(WEIGHTS_KEY) == sha256_file(DEFAULT / "model.safetensors")
+    # The shipped graph was exported from these very weights and model config, so loading never re-exports it.
+    assert OnnxSession(DEFAULT / "model.onnx").metadata.get(STAMP_KEY) == load_checkpoint(DEFAULT).stamp
+    assert "/tmp" not in (DEFAULT / "config.json").read_text()
 
 
 def test_default_checkpoint_is_the_live_preset():
@@ -101,3 +103,25 @@ def test_answer_does_not_depend_on_where_the_person_stands_or_faces(recognizers,
     a, b = rec.recognize(waving_sequence), rec.recognize(moved)
     for name in NWUCLA_NAMES:
         assert a.errors[name] == pytest.approx(b.errors[name], rel=1e-3, abs=1e-4)
+
+
+# Errors and probabilities of the shipped checkpoint on the `waving_sequence` window, computed with the code as
+# it was before the text policy was made one function: the recorded policy (typed-name v1) must reproduce the
+# texts the checkpoint was trained and shipped with, so these numbers must not move.
+PINNED_ERRORS = {"wave right hand": 0.626894, "drinking water": 2.71278, "Jumping jacks": 3.43102,
+                 "summon a dragon": 2.984631, "waving": 2.037976, "sit down": 3.580489, "clap hands": 2.680911,
+                 "squat": 3.520793}
+PINNED_SCORES = {"wave right hand": 0.221723, "drinking water": 0.106929, "Jumping jacks": 0.083184,
+                 "summon a dragon": 0.124654, "waving": 0.173557, "sit down": 0.101212, "clap hands": 0.108127,
+                 "squat": 0.080614}
+
+
+@pytest.mark.parametrize("backend", ["torch", "onnx"])
+def test_recorded_text_policy_reproduces_the_shipped_scores(backend, waving_sequence):
+    rec = Recognizer.from_pretrained(backend=backend)
+    assert rec.checkpoint.policy.record() == {"name": "typed-name", "version": 1, "level": "name"}
+    rec.set_labels(list(PINNED_ERRORS))
+    res = rec.recognize(waving_sequence, fps=30.0)
+    assert res.errors == pytest.approx(PINNED_ERRORS, abs=2e-6)
+    assert res.scores == pytest.approx(PINNED_SCORES, abs=2e-6)
+    assert res.top == "wave right hand"

@@ -93,8 +93,8 @@ def test_wrong_token_count_is_rejected():
         Denoiser(cfg)(x, t, pooled, tokens[:, :-1], mask[:, :-1])
 
 
-def test_token_axis_sgsrm_is_refused_for_the_single_token_stream():
+def test_token_axis_sgsrm_is_refused_when_the_config_is_validated():
     from fdsm.errors import FdsmError
 
-    with pytest.raises(FdsmError, match="channel"):
-        Denoiser(get_preset("tiny", sgsrm_axis="token"))
+    with pytest.raises(FdsmError, match="sgsrm_axis must be 'channel'"):
+        get_preset("tiny", sgsrm_axis="token")

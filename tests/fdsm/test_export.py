@@ -73,3 +73,34 @@ def test_runtime_providers_and_missing_onnxruntime(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "onnxruntime", None)
     with pytest.raises(FdsmError, match=r"pip install -e \.\[cpu\]"):
         import_onnxruntime()
+
+
+@pytest.mark.parametrize("noises", [2, 4])
+def test_label_axis_stays_symbolic_whatever_the_noise_count(tmp_path, noises):
+    """The traced label count comes from the config: with 4 noises a hard-coded 4 labels would tie the two axes."""
+    from fdsm.export import example_label_count
+
+    cfg = get_preset("tiny", text_stream="cached", num_noises=noises)
+    assert example_label_count(cfg) not in (noises, 2, cfg.text_tokens)
+    save_checkpoint(tmp_path / "ck", cfg, {"encoder": randomize(SkeletonEncoder(cfg), 1, 0.05),
+                                           "denoiser": randomize(Denoiser(cfg), 2, 0.05)}, {"text_encoder": "fake"})
+    ck = load_checkpoint(tmp_path / "ck")
+    session, scorer = OnnxSession(export_bytes(ck)), scorer_for(ck)
+    g = torch.Generator().manual_seed(1)
+    for k in (3, 5, 7):
+        labels = scorer.prepare_labels(torch.randn(k, cfg.text_dim, generator=g),
+                                       torch.randn(k, cfg.text_tokens, cfg.text_dim, generator=g),
+                                       torch.ones(k, cfg.text_tokens, dtype=torch.bool))
+        window = torch.randn(2, cfg.window_frames, 2, 25, 3, generator=g)
+        with torch.no_grad():
+            ref = ScoringGraph(ck.encoder, scorer)(window, *label_tensors(labels)).numpy()
+        np.testing.assert_allclose(session.run({"window": window.numpy(), **label_arrays(labels)}), ref,
+                                   atol=1e-4, rtol=1e-4)
+
+
+def test_export_refuses_an_untrained_encoder(tmp_path, capsys):
+    cfg = get_preset("tiny", text_stream="cached")
+    save_checkpoint(tmp_path / "ck", cfg, {"encoder": SkeletonEncoder(cfg), "denoiser": Denoiser(cfg)},
+                    {"text_encoder": "fake", "encoder_trained": False})
+    assert main([str(tmp_path / "ck")]) == 2
+    assert "never trained" in capsys.readouterr().err

@@ -187,3 +187,49 @@ def test_seen_bias_raises_the_trained_names_errors_by_exactly_its_value(tmp_path
                                                                       abs=1e-4)
     assert gap("stacked", "Wave", "drink  water") == pytest.approx(gap("plain", "Wave", "drink  water"), abs=1e-4)
     assert gap("stacked", "jump up", "sit down") == pytest.approx(gap("plain", "jump up", "sit down"), abs=1e-4)
+
+
+def test_a_checkpoint_whose_encoder_was_never_trained_is_refused(tmp_path):
+    """The features route ships a fresh, untrained skeleton encoder: a Recognizer built on it would score every
+    label the same, silently."""
+    cfg = get_preset("tiny", text_stream="cached")
+    path = tmp_path / "ck"
+    save_checkpoint(path, cfg, {"encoder": SkeletonEncoder(cfg), "denoiser": randomize(Denoiser(cfg), 2, 0.05)},
+                    {"text_encoder": "fake", "encoder_trained": False})
+    with pytest.raises(CheckpointError, match="never trained .*--corpus") as info:
+        recognizer(path)
+    assert "\n" not in str(info.value)
+
+
+def test_onnx_graph_is_rebuilt_when_the_model_config_changes(tmp_path, waving_sequence):
+    """The graph bakes in t_test, the noises, the window length and the betas: same weights with another config
+    must not reuse it."""
+    import json
+
+    from fdsm.export import export_checkpoint
+
+    cfg = get_preset("tiny", text_stream="cached", temperature=0.05)
+    path = tmp_path / "ck"
+    save_checkpoint(path, cfg, {"encoder": randomize(SkeletonEncoder(cfg), 1, 0.05),
+                                "denoiser": randomize(Denoiser(cfg), 2, 0.05)}, {"text_encoder": "fake"})
+    export_checkpoint(path)
+    config = json.loads((path / "config.json").read_text())
+    config["model"].update(t_test=5, noise_seed=7)
+    (path / "config.json").write_text(json.dumps(config))
+    onnx_errors = recognizer(path).recognize(waving_sequence).errors
+    torch_errors = recognizer(path, "torch").recognize(waving_sequence).errors
+    assert onnx_errors == pytest.approx(torch_errors, rel=1e-4, abs=1e-5)
+
+
+def test_a_typed_label_matches_in_the_checkpoints_bank_first(tmp_path, waving_sequence):
+    cfg = get_preset("tiny", text_stream="cached")
+    path = tmp_path / "ck"
+    save_checkpoint(path, cfg, {"encoder": randomize(SkeletonEncoder(cfg), 1, 0.05),
+                                "denoiser": randomize(Denoiser(cfg), 2, 0.05)},
+                    {"text_encoder": "fake", "bank": "pool"})
+    rec = recognizer(path, "torch")
+    rec.set_labels(["drink water", "kick someone", "summon a dragon"])
+    matches = rec.recognize(waving_sequence).matches
+    assert (matches["drink water"].bank, matches["drink water"].index) == ("pool", 63)  # not the demo bank's
+    assert (matches["kick someone"].bank, matches["kick someone"].index) == ("pool", 43)  # its own name, not "kick"
+    assert matches["summon a dragon"] is None

@@ -121,3 +121,21 @@ def test_bench_scorer_json_reports_every_measure(capsys):
         assert row["onnxruntime"]["p50_ms"] > 0
     with pytest.raises(FdsmError):
         main(["--labels", "ten"])
+
+
+def test_noising_goes_through_the_schedules_add_noise(monkeypatch):
+    """One forward-noising map: the scorer's test-time noising is the schedule's `add_noise` at t_test."""
+    scorer = make("joint")
+    calls = []
+    real = NoiseSchedule.add_noise
+
+    def spy(self, x0, eps, t):
+        calls.append(int(t))
+        return real(self, x0, eps, t)
+
+    monkeypatch.setattr(NoiseSchedule, "add_noise", spy)
+    feats = torch.randn(3, scorer.cfg.feature_dim)
+    x_t = scorer.noisy(feats)
+    assert calls == [scorer.cfg.t_test] and x_t.shape == (3, scorer.cfg.num_noises, scorer.cfg.feature_dim)
+    ab = scorer.schedule.alpha_bar[scorer.cfg.t_test]
+    assert torch.allclose(x_t[1, 2], ab.sqrt() * feats[1] + (1 - ab).sqrt() * scorer.noises[2])

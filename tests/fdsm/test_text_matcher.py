@@ -7,8 +7,10 @@ import json
 import pytest
 
 from fdsm.errors import FdsmError
-from fdsm.text import NAME_TEMPLATE, label_text, match_label, validate_labels
+from fdsm.text import DEFAULT_POLICY, get_policy, match_label, prompt_for, validate_labels
 from fdsm.text.matcher import edit_distance, name_score, stem
+from fdsm.text.prompts import LEVELS, bank_names, load_bank
+from fdsm.training.texts import class_prompts
 
 
 @pytest.mark.parametrize(("typed", "bank", "name"), [
@@ -64,12 +66,24 @@ def test_stem_and_edit_distance():
     assert edit_distance("kitten", "sitting") == 3 and edit_distance("", "abc") == 3 and edit_distance("ab", "ab") == 0
 
 
-def test_label_text_levels():
-    assert label_text("Waving") == NAME_TEMPLATE.format(name="wave") == "a person wave"
-    assert label_text("sqaut", "kinematics") == match_label("squat").entry.kinematics
-    assert label_text("summon a dragon", "definition") == "a person summon a dragon"
+def test_prompt_for_the_levels_of_the_default_policy():
+    assert prompt_for("Waving", DEFAULT_POLICY) == "Waving"  # the name level is the label as typed
+    assert prompt_for("sqaut", DEFAULT_POLICY, level="kinematics") == match_label("squat").entry.kinematics
+    assert prompt_for("summon a dragon", DEFAULT_POLICY, level="definition") == "summon a dragon"
+    assert prompt_for("sqaut", get_policy("typed-name", 1, "definition")) == match_label("squat").entry.definition
     with pytest.raises(FdsmError, match="unknown text level"):
-        label_text("wave", "poem")
+        prompt_for("wave", DEFAULT_POLICY, level="poem")
+    with pytest.raises(FdsmError, match="not known"):
+        get_policy("typed-name", 2)
+
+
+@pytest.mark.parametrize("bank", bank_names())
+def test_training_texts_are_what_a_user_typing_the_class_name_gets(bank):
+    """Training encodes each class with the same function that encodes a typed label, so the name level is the
+    bare name and the richer levels are the class's own texts ("kick someone" is that class, not "kick")."""
+    classes = load_bank(bank)
+    for level in LEVELS:
+        assert class_prompts(bank, len(classes), DEFAULT_POLICY, level) == [c.text(level) for c in classes]
 
 
 def test_validate_labels_cleans_and_keeps_order():
@@ -87,7 +101,7 @@ def test_validate_labels_cleans_and_keeps_order():
     (["wave 👋"], "cannot read"),
     (["wave", None], "label 2 is not text"),
     (["!!!"], "no letters"),
-    ([" ".join(["very"] * 40)], "too long: 44 tokens .* limit is 35"),
+    ([" ".join(["very"] * 40)], "too long: 42 tokens as the model reads it, the limit is 35"),
 ])
 def test_validate_labels_rejects_bad_input(labels, message):
     with pytest.raises(FdsmError, match=message):

@@ -24,6 +24,7 @@ from fdsm.data import Sequence
 from fdsm.data.corpus import Corpus, load_corpus, save_corpus
 from fdsm.scorer import calibrate_temperature, error_spread
 from fdsm.splits import get_split
+from fdsm.text.policy import DEFAULT_POLICY
 from fdsm.training import pipeline
 from fdsm.training.feature_stage import train_sequence_rows
 from fdsm.training.parts import ClassParts
@@ -220,7 +221,7 @@ def test_synonym_augmentation_is_seeded_and_swaps_only_names(world, tmp_path):
         for s in c["synonyms"]:
             text.bank[s] = len(text.attrs)
             text.attrs = np.vstack([text.attrs, extra[c["index"]]])
-    variants = encode_synonyms(text, str(bank), 60)
+    variants = encode_synonyms(text, str(bank), 60, DEFAULT_POLICY)
     assert variants.pooled.shape == (60, 2, DIM) and variants.count.tolist() == [2, 0] * 30
     pooled, _, _ = variants.pick(torch.tensor([0, 0, 1]), torch.tensor([0.0, 0.99, 0.5]))
     want = text.encode(["other 0", "another 0"])[0]
