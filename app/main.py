@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from app.labels import DEFAULT_SET, EXAMPLE_SETS, clean_labels, parse_labels, read_labels_file
+from app.outputs import check_output_folder
 from app.smoothing import ScoreSmoother
 from fdsm.assets import asset_path
 from fdsm.cli import run_cli
@@ -36,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="headless: no progress bar")
     p.add_argument("--quit-after", type=float, metavar="SECONDS", help="window: close after this many seconds")
     p.add_argument("--screenshot", metavar="OUT.png", help="window: save a screenshot when closing (--quit-after)")
+    p.add_argument("--heartbeat", metavar="FILE", help="window: rewrite FILE every second with the counts of frames "
+                   "shown and windows scored (JSON), so a monitor can tell the window is alive and updating")
     return p
 
 
@@ -94,6 +97,8 @@ def _headless(args: argparse.Namespace, labels: list[str] | None) -> int:
 def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     labels = given_labels(args)
+    if args.heartbeat:
+        check_output_folder(Path(args.heartbeat))
     if args.screenshot and args.quit_after is None:
         raise FdsmError("--screenshot is taken when the window closes: add --quit-after SECONDS")
     if args.json and not args.headless and has_display():

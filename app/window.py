@@ -9,6 +9,9 @@ are all kept, so the timeline misses nothing), so a slow paint never builds a ba
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import resource
 import threading
 import time
 from collections import deque
@@ -103,6 +106,7 @@ class MainWindow(QMainWindow):
         self.source: FrameSource | None = None
         self.meter = Meter()
         self.updates_shown = 0
+        self.scored_shown = 0
         self._last_scored: Scored | None = None
         self.setWindowTitle("FDSM Live")
         self.setAcceptDrops(True)
@@ -313,6 +317,7 @@ class MainWindow(QMainWindow):
             self.timeline.add(update.labels, s.top)
         if "score" in update.timings_ms:
             self.meter.add("score_ms", update.timings_ms["score"])
+        self.scored_shown += len(scored)
         if scored:
             self.editor.set_matches(update.matches, update.trained)
         if update.persons == 0 and not scored:
@@ -415,9 +420,29 @@ def run_window(args: argparse.Namespace, labels: list[str] | None) -> int:
                         loop=not args.no_loop)
     window.show()
     window.start(initial_source(args, window))
+    if args.heartbeat:
+        heartbeat(window, Path(args.heartbeat))
     if args.quit_after is not None:
         QTimer.singleShot(round(1000 * args.quit_after), lambda: _quit(app, window, args.screenshot))
     return app.exec()
+
+
+def heartbeat(window: MainWindow, path: Path, period_ms: int = 1000) -> QTimer:
+    """--heartbeat: every `period_ms`, atomically rewrite `path` with what the window has shown so far (the soak
+    test reads it: the process is alive and the counts still rise)."""
+    started = time.monotonic()
+    tmp = path.with_name(f".{path.name}.tmp")
+
+    def beat() -> None:
+        state = {"uptime_s": round(time.monotonic() - started, 1), "frames": window.updates_shown,
+                 "scored": window.scored_shown, "top": window.top_label.text(),
+                 "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+        tmp.write_text(json.dumps(state))
+        os.replace(tmp, path)
+
+    timer = QTimer(window, interval=period_ms, timeout=beat)
+    timer.start()
+    return timer
 
 
 def _quit(app: QApplication, window: MainWindow, screenshot: str | None) -> None:
