@@ -14,6 +14,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "scorer": ("fdsm.bench_scorer:main", "scoring latency, parameters and FLOPs of the paper and live presets"),
     "text": ("fdsm.text.bench:main", "text-encoder load and per-label encoding time"),
     "pose": ("pose.benchmark:main", "pose estimation and mapping/tracking/window cost per frame"),
+    "pose-noise": ("pose.noise:main", "jitter, depth noise, missing joints and frame rate of the live skeleton"),
     "live": ("app.benchmark:main", "end-to-end headless pipeline rate next to the pose-only rate"),
     "reaction": ("app.reaction:main", "time for the shown label to follow a change of action; the app's peak RSS"),
 }

@@ -30,7 +30,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "features": "",  # Shift-GCN style feature folder (train.npy, train_label.npy, ztest.npy, z_label.npy)
         "corpus": [],  # corpus .npz files (fdsm-prepare); the encoder and features stages read these
         "bank": "",  # prompt bank name or .json path; "" = the corpus's bank, else the split dataset's
-        "val_classes": -1,  # seen classes held out for model selection; -1 = as many as the unseen classes
+        # seen classes held out of the denoiser for model selection; 0 = train on every seen class (the paper)
+        "val_classes": 0,
         "seen_test_fraction": 0.1,  # corpus route: share of seen-class sequences kept for GZSL testing
     },
     "encoder": {

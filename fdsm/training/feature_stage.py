@@ -95,12 +95,12 @@ def train_window_captions(corpus: Corpus, parts: ClassParts, cfg: ModelConfig, w
 
 def build_features(corpus: Corpus, parts: ClassParts, cfg: ModelConfig, encoder: SkeletonEncoder,
                    windows: int, batch: int, seed: int, seen_test_fraction: float, augment: bool,
-                   folder: Path) -> FeatureSet:
+                   folder: Path, camera_noise: bool = False) -> FeatureSet:
     """Compute and write the feature folder for a corpus."""
     labels = np.asarray(corpus.labels)
     tests = test_parts(corpus, parts, seen_test_fraction)
     train_rows = train_sequence_rows(corpus, parts, seen_test_fraction)
-    aug: Augment | None = find_augment() if augment else None
+    aug: Augment | None = find_augment(camera_noise) if augment else None
 
     def train_windows() -> Iterator[np.ndarray]:
         for r in train_rows:

@@ -33,12 +33,14 @@ class ClassParts:
 
 
 def class_parts(num_classes: int, unseen: list[int], val_classes: int, seed: int) -> ClassParts:
-    """Hold out `val_classes` seen classes (-1 = as many as unseen), chosen by a seeded draw."""
+    """Hold out `val_classes` seen classes (0 = none: train on every seen class), chosen by a seeded draw."""
     unseen_set = sorted(set(int(u) for u in unseen))
     if not unseen_set or unseen_set[0] < 0 or unseen_set[-1] >= num_classes:
         raise FdsmError(f"the split's unseen classes must lie in 0..{num_classes - 1}")
     seen = [c for c in range(num_classes) if c not in unseen_set]
-    count = len(unseen_set) if val_classes < 0 else val_classes
+    count = val_classes
+    if count < 0:
+        raise FdsmError(f"data.val_classes must be >= 0 (0 = train on every seen class), got {count}")
     if count and count > len(seen) - 2:
         raise FdsmError(f"cannot hold out {count} validation classes from {len(seen)} seen classes")
     if count == 1:

@@ -8,6 +8,7 @@ generator so that training stays deterministic and resumable.
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable
 
@@ -20,12 +21,15 @@ from fdsm.skeleton import normalize
 Augment = Callable[[np.ndarray, np.random.Generator], np.ndarray]
 
 
-def find_augment() -> Augment | None:
-    """`fdsm.augment.augment(skeleton, rng)` when the augmentation module is installed, else None."""
+def find_augment(camera: bool = False) -> Augment | None:
+    """`fdsm.augment.augment(skeleton, rng)` when the augmentation module is installed, else None; with
+    `camera`, its camera-noise variant (`AugmentConfig(camera=True)`: train as the camera sees)."""
     try:
         module = importlib.import_module("fdsm.augment")
     except ImportError:
         return None
+    if camera:
+        return functools.partial(module.augment, cfg=module.AugmentConfig(camera=True))
     return getattr(module, "augment", None)
 
 

@@ -84,3 +84,11 @@ def test_tasl_equals_its_closed_form_in_the_epsilon_error():
     closed = (tasl_weights(f, t, 50) * (1 - ab) / ab * dct(eps_hat - eps).square()).mean()
     assert loss.item() == pytest.approx(closed.item(), rel=1e-4)
     assert tasl_loss(x0, x0, t, 50).item() == 0.0
+
+
+def test_paper_cut_off_is_192_of_768_channels():
+    """SG-SRM keeps the lowest quarter of the DCT bands: M = L/4 = 192 for the paper's 768-wide stream."""
+    from fdsm.presets import get_preset
+
+    paper = get_preset("paper")
+    assert (paper.width, first_high_band(paper.width, paper.sgsrm_cutoff)) == (768, 192)

@@ -90,7 +90,7 @@ FAST = ["--preset", "tiny", "model.text_stream=cached", "diffusion.iterations=30
 def test_train_then_eval_is_well_above_chance(world, capsys):
     out = world["tmp"] / "run"
     argv = ["--features", str(world["features"]), "--split", SPLIT.name, "--out", str(out),
-            f"data.bank={world['bank']}", *FAST]
+            f"data.bank={world['bank']}", "data.val_classes=5", *FAST]
     assert train.main(argv) == 0
     config = json.loads((out / "checkpoint" / "config.json").read_text())
     assert config["text_encoder"] == "test-attributes" and config["metrics"]["best"]["val_top1"] > 0.4
@@ -138,7 +138,8 @@ def test_a_text_blind_denoiser_keeps_the_default_error_spread(world, tmp_path):
     labels (spread 0); the checkpoint keeps the unit 1 instead of failing at the last step."""
     out = tmp_path / "run"
     assert train.main(["--features", str(world["features"]), "--split", SPLIT.name, "--out", str(out),
-                       "--preset", "tiny", f"data.bank={world['bank']}", "diffusion.iterations=2", "diffusion.lr=0",
+                       "--preset", "tiny", f"data.bank={world['bank']}", "data.val_classes=5", "diffusion.iterations=2",
+                       "diffusion.lr=0",
                        "diffusion.batch_size=16", "diffusion.eval_every=2", "diffusion.checkpoint_every=2"]) == 0
     assert load_checkpoint(out / "checkpoint").cfg.error_spread == 1.0
 

@@ -90,6 +90,55 @@ def test_every_shipped_config_parses():
         assert cfg["run"]["preset"] == "paper" and cfg["diffusion"]["iterations"] == 50000
 
 
+# Seen / unseen class counts of the published protocols (research/fdsm_method.md section 5; SMIE splits 1 and 4
+# are NTU-60 55/5 and NTU-120 110/10, PKU-MMD 46/5 is SMIE split 7).
+PUBLISHED = {"ntu60-55-5": (55, 5), "ntu60-48-12": (48, 12), "ntu60-40-20": (40, 20), "ntu60-30-30": (30, 30),
+             "ntu120-110-10": (110, 10), "ntu120-96-24": (96, 24), "ntu120-80-40": (80, 40), "ntu120-60-60": (60, 60),
+             "smie-ntu60-1": (55, 5), "smie-ntu120-4": (110, 10), "pku51-46-5": (46, 5),
+             "kinetics400-360-40": (360, 40)}
+
+
+def test_every_paper_config_trains_on_all_its_seen_classes():
+    """Dry-resolve each shipped paper config to its class parts: the denoiser trains on every seen class of the
+    published split (no validation classes carved out unless a config asks), and the unseen count is the paper's."""
+    from pathlib import Path
+
+    import fdsm
+    from fdsm.splits import get_split
+    from fdsm.training.parts import class_parts
+
+    folder = Path(fdsm.__file__).parent / "configs"
+    paper = sorted(p for p in folder.glob("*.toml") if p.stem != "default_live")
+    assert sorted(p.stem for p in paper) == sorted(PUBLISHED)
+    for path in paper:
+        cfg = default_config()
+        apply_toml(cfg, path, FIELDS)
+        split = get_split(cfg["run"]["split"])
+        parts = class_parts(split.num_classes, list(split.unseen), cfg["data"]["val_classes"], cfg["run"]["seed"])
+        assert (len(parts.train), len(parts.unseen), parts.val) == (*PUBLISHED[path.stem], ()), path.name
+
+
+def test_the_default_recipe_carves_its_validation_classes_explicitly():
+    from fdsm.default_model import protocol
+    from fdsm.splits import get_split
+    from fdsm.training.parts import class_parts
+
+    cfg = default_config()
+    apply_toml(cfg, protocol.RECIPE, FIELDS)
+    split = get_split(protocol.SPLIT_NAME)
+    parts = class_parts(split.num_classes, list(split.unseen), cfg["data"]["val_classes"], cfg["run"]["seed"])
+    assert len(parts.val) == cfg["data"]["val_classes"] == 6
+    assert len(parts.train) == split.num_classes - len(split.unseen) - 6
+
+
+def test_validation_classes_are_never_negative():
+    from fdsm.training.parts import class_parts
+
+    assert DEFAULTS["data"]["val_classes"] == 0
+    with pytest.raises(FdsmError, match="val_classes must be >= 0"):
+        class_parts(10, [0, 1], -1, 0)
+
+
 def test_plan_picks_stages_from_the_inputs():
     cfg = default_config()
     with pytest.raises(FdsmError, match="nothing to train on"):
