@@ -65,7 +65,7 @@ def train_encoder(corpus: Corpus, parts: ClassParts, model_cfg: ModelConfig, set
         raise FdsmError("the corpus has no training sequence of a seen class")
     train_seqs = [corpus.sequences[i] for i in train_rows]
     train_y = torch.tensor([position[int(labels[i])] for i in train_rows])
-    augment = find_augment() if settings["augment"] else None
+    augment = find_augment(settings["camera_noise"]) if settings["augment"] else None
 
     torch.manual_seed(seed)  # the initial weights, too, follow from the seed
     encoder = SkeletonEncoder(model_cfg)

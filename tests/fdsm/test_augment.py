@@ -96,3 +96,48 @@ def test_augmented_clips_still_normalize(waving_sequence):
     rng = np.random.default_rng(0)
     for _ in range(20):
         assert np.isfinite(normalize(aug.augment(waving_sequence, rng), 32)).all()
+
+
+def test_camera_mode_keeps_the_camera_joints_consistent(waving_sequence):
+    """After the measured noise, the derived joints are re-derived from the noisy measured ones, as live."""
+    from fdsm.skeleton import camera_joints
+
+    cfg = aug.AugmentConfig(camera=True)
+    for seed in range(5):
+        out = aug.augment(waving_sequence, np.random.default_rng(seed), cfg)
+        ok = np.isfinite(out).all(axis=(1, 2, 3))
+        np.testing.assert_allclose(camera_joints(out[ok]), out[ok], atol=1e-5)
+
+
+def test_camera_noise_matches_the_measured_figures_on_a_still_pose():
+    """Unfiltered (a cut-off far above the frame rate), the per-group and root jitter are the measured ones."""
+    from tests.conftest import standing_pose
+
+    pose = np.repeat(standing_pose()[None], 4000, axis=0)
+    out = aug.camera_noise(pose, np.random.default_rng(0), cutoff_hz=1e6)[:, 0]
+    diff = out - pose
+    shared = diff[:, [aug.J[n] for n in aug.CAMERA_GROUPS["trunk"]]].mean(axis=1)  # root jitter dominates the mean
+    root = np.asarray(aug.CAMERA_ROOT_MM) / 1000.0
+    assert shared[:, 2].std() > shared[:, 0].std()  # depth is the noisiest axis of the body's position
+    for group, names in aug.CAMERA_GROUPS.items():
+        d = diff[:, [aug.J[n] for n in names]]
+        rms = np.sqrt(np.mean(d**2))
+        expected = np.sqrt((aug.CAMERA_JITTER_MM[group] / 1000.0) ** 2 + np.mean(root**2))
+        assert rms == pytest.approx(expected, rel=0.05), group
+        assert d[..., 2].std() > d[..., 0].std()  # depth jitter exceeds jitter across the image
+
+
+def test_low_pass_is_the_one_euro_at_rest():
+    noise = np.random.default_rng(0).normal(size=(20000, 1))
+    a = 1.0 / (1.0 + 30.0 / (2 * np.pi * 1.0))
+    assert aug.low_pass(noise, 1.0).std() == pytest.approx(np.sqrt(a / (2 - a)), rel=0.05)
+    np.testing.assert_array_equal(aug.low_pass(noise, 1.0)[0], noise[0])
+
+
+def test_the_training_config_switches_camera_noise_on():
+    from fdsm.training.config import default_config
+    from fdsm.training.windows import find_augment
+
+    assert default_config()["encoder"]["camera_noise"] is False
+    camera = find_augment(camera=True)
+    assert camera.keywords["cfg"].camera and find_augment() is aug.augment
