@@ -94,7 +94,7 @@ class Run:
             s = self.cfg["features"]
             build_features(self.corpus, self.parts, cfg, encoder, s["windows"], s["batch_size"], self.seed,
                            self.cfg["data"]["seen_test_fraction"], self.cfg["encoder"]["augment"],
-                           self.out / "features")
+                           self.out / "features", camera_noise=self.cfg["encoder"]["camera_noise"])
         if self.dist.world > 1:
             import torch.distributed
 
