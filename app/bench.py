@@ -17,8 +17,8 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "pose-noise": ("pose.noise:main", "jitter, depth noise, missing joints and frame rate of the live skeleton"),
     "live": ("app.benchmark:main", "end-to-end headless pipeline rate next to the pose-only rate"),
     "reaction": ("app.reaction:main", "time for the shown label to follow a change of action; the app's peak RSS"),
-}
     "soak": ("app.soak:main", "the real window on a looping clip under Xvfb for --minutes: alive and updating"),
+}
 
 
 def _main(argv: Sequence[str] | None) -> int:
