@@ -114,7 +114,8 @@ class Body:
         self.fps = fps
         self.missing = [part for part, names in PART_JOINTS.items()
                         if any(not np.isfinite(joints[:, 0, J[n]]).any() for n in names)]
-        self.x = fill_gaps(joints)[:, 0].astype(np.float64)
+        # sensor jitter (Kinect, MediaPipe) would read as quick small movements: ~0.15 s moving average
+        self.x = smooth(fill_gaps(joints)[:, 0].astype(np.float64), max(1, round(0.15 * fps)))
         self.t = len(self.x)
         self.root = self.x[:, J["spine_base"]]
         left = self.x[:, J["left_hip"]] - self.x[:, J["right_hip"]]
@@ -401,7 +402,8 @@ def travel_clauses(body: Body) -> list[Clause]:
     if body.sees("the left leg") and body.sees("the right leg") and body.t > 3:
         feet = smooth(np.stack([body.joint("left_ankle")[:, 1], body.joint("right_ankle")[:, 1]], 1),
                       max(1, round(body.fps / 15)))
-        airborne = (feet - np.percentile(feet, 10, axis=0) > 0.2 * body.unit).all(1)
+        lifted = body.root[:, 1] - np.median(body.root[:, 1]) > 0.15 * body.unit
+        airborne = (feet - np.percentile(feet, 10, axis=0) > 0.2 * body.unit).all(1) & lifted
         jumps = segments(airborne, max(2, round(0.08 * body.fps)))
         if jumps:
             out.append(Clause(f"the body jumps{count_word(len(jumps))}", 3.5, 3))
@@ -439,21 +441,21 @@ def torso_clauses(body: Body) -> list[Clause]:
         out.append(Clause(f"the torso bends forward{back}{count_word(n)}", 1.5 + spread(pitch) / 30, 30))
     elif np.median(pitch) > 25:
         out.append(Clause(f"the torso {'is' if body.t < 2 else 'stays'} bent forward", 1.0, 30))
-    if spread(roll) > 15:
+    if spread(roll) > 20:
         n = peaks(roll)
         text = "from side to side" if n >= 2 or (roll.max() > 8 and roll.min() < -8) else (
             "to the left" if np.median(roll) > 0 else "to the right")
         out.append(Clause(f"the torso leans {text}{count_word(n)}", 1.2 + spread(roll) / 30, 31))
     shoulders = smooth(body.local(body.joint("left_shoulder"), body.joint("right_shoulder")), frames)
     twist = np.degrees(np.arctan2(shoulders[:, 2], shoulders[:, 0]))
-    if spread(twist) > 30:
+    if spread(twist) > 35:
         out.append(Clause(f"the torso twists from side to side{count_word(peaks(twist))}", 1.2, 32))
     if not out:
         out.append(Clause(f"the torso {'is' if body.t < 2 else 'stays'} upright", 0.1, 30))
     if body.sees("the head") and body.t > 3:
         head = smooth(body.local(body.joint("head"), body.joint("spine_shoulder")), frames)
         nod = np.degrees(np.arctan2(head[:, 2], head[:, 1])) - pitch
-        if spread(nod) > 15 and peaks(nod) >= 1:
+        if spread(nod) > 20 and peaks(nod) >= 1:
             out.append(Clause(f"the head nods{count_word(peaks(nod))}", 1.0 + spread(nod) / 30, 33))
     return out
 
@@ -464,7 +466,7 @@ def contact_clauses(body: Body) -> list[Clause]:
         return []
     near = np.linalg.norm(body.hand("left") - body.hand("right"), axis=1) < TOUCH * body.unit
     out = []
-    runs = segments(near, max(1, round(0.05 * body.fps)))
+    runs = segments(near, max(1, round(0.1 * body.fps)))
     if runs and len(runs) >= 2:
         out.append(Clause(f"the hands come together{count_word(len(runs))}", 2.0, 40))
     elif runs:
@@ -484,7 +486,11 @@ def contact_clauses(body: Body) -> list[Clause]:
 def describe_body(body: Body) -> list[Clause]:
     """Every clause of one person, unordered."""
     clauses = [c for c in [posture_clause(body)] if c is not None]
-    clauses += travel_clauses(body) + stepping(body, limb_clauses(body)) + torso_clauses(body) + contact_clauses(body)
+    travel = travel_clauses(body)
+    limbs = stepping(body, limb_clauses(body))
+    if any(c.rank == 1 for c in travel):  # a travelling body moves its feet anyway: say only that it steps
+        limbs = [c for c in limbs if c.rank not in (20, 21) or c.text.startswith("the feet step")]
+    clauses += travel + limbs + torso_clauses(body) + contact_clauses(body)
     clauses = merge_sides(clauses)
     return clauses + [Clause(f"{part} is not visible", 5.0, 50) for part in body.missing]
 
@@ -554,25 +560,51 @@ def sentence(clauses: Sequence[str]) -> str:
     return text[:1].upper() + text[1:] + "."
 
 
+UNINFORMATIVE = ("the torso stays upright", "the arms stay down", "the body stands")
+WEAK = ("the head nods", "the torso leans", "the torso twists", "the hands touch")  # sensor jitter mimics these
+
+
+def subject_of(clause: str) -> str:
+    """The body part a clause is about: its words before the verb ("the right hand", "both feet", "the torso")."""
+    words = clause.split()
+    n = 3 if words[0] in ("the", "both") and len(words) > 2 and words[1] in ("left", "right", "whole", "two") else 2
+    return " ".join(words[:n])
+
+
+def without_count(clause: str) -> str:
+    """A clause without its repetition count: how often differs between performances, what moves does not."""
+    for word in (*COUNT_WORDS.values(), MANY):
+        clause = clause.removesuffix(", " + word)
+    return clause
+
+
 def class_kinematics(captions: Sequence[list[str]], fits: Callable[[str], bool], min_share: float = 0.3,
                      max_clauses: int = 3) -> str | None:
-    """The clauses most of a class's sequences share, as one sentence that `fits`; None if none is shared."""
-    counts = Counter(c for clauses in captions for c in set(clauses) if "not visible" not in c)
-    common = [c for c, n in counts.most_common() if n >= min_share * len(captions)
-              and c not in ("the torso stays upright", "the arms stay down", "the body stands")]
-    if not common:
+    """The clauses (counts dropped) that at least `min_share` of a class's captions have, most shared first,
+    as one sentence that `fits`. None when no clause beyond the uninformative and the weak ones is shared."""
+    per_caption = [{without_count(c) for c in clauses if "not visible" not in c and "person: " not in c}
+                   for clauses in captions]
+    counts = Counter(c for clauses in per_caption for c in clauses if c not in UNINFORMATIVE)
+    common, subjects = [], set()
+    for c, n in counts.most_common():  # one clause per subject: the most shared way it moves
+        if n >= min_share * len(captions) and subject_of(c) not in subjects:
+            common.append(c)
+            subjects.add(subject_of(c))
+    if not any(not c.startswith(WEAK) for c in common):
         return None
     chosen = common[:max_clauses]
     while len(chosen) > 1 and not fits(sentence(chosen)):
         chosen = chosen[:-1]
-    return sentence(chosen) if fits(sentence(chosen)) else None
+    return sentence(chosen) if fits(sentence(chosen)) and not chosen[0].startswith(WEAK) else None
 
 
 def bank_kinematics(corpus_path: str, bank: str | None, window_seconds: float) -> dict[int, str]:
     """Per class of the corpus's bank, the kinematics sentence from its sequences' captions."""
     from fdsm.data.corpus import load_corpus
+    from fdsm.text.minilm import load_tokenizer
     from fdsm.text.prompts import MAX_TEXT_TOKENS
-    from fdsm.text.sanity import count_tokens
+
+    tokenizer = load_tokenizer()
 
     corpus = load_corpus(corpus_path)
     per_class: dict[int, list[list[str]]] = {}
@@ -580,9 +612,10 @@ def bank_kinematics(corpus_path: str, bank: str | None, window_seconds: float) -
         w = max(2, round(window_seconds * seq.fps))
         start = max(0, (len(seq.skeleton) - w) // 2)
         per_class.setdefault(int(label), []).append(describe(seq.skeleton[start: start + w], seq.fps, 6))
-    fits = lambda text: count_tokens(text) <= MAX_TEXT_TOKENS  # noqa: E731
+    fits = lambda text: len(tokenizer.encode(text).ids) <= MAX_TEXT_TOKENS  # noqa: E731
     found = {c: class_kinematics(caps, fits) for c, caps in sorted(per_class.items())}
-    return {c: text for c, text in found.items() if text}
+    shared = Counter(found.values())  # a text two classes would share tells them apart from neither
+    return {c: text for c, text in found.items() if text and shared[text] == 1}
 
 
 def _bank_main(args: argparse.Namespace) -> int:

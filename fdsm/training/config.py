@@ -70,6 +70,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         # probability that a rich-level sample of a sequence with its own texts (the corpus's per-sequence
         # levels, e.g. Bandai's content x style sentences) uses the sequence's text instead of its class's
         "sequence_texts": 0.0,
+        # probability that a rich-level sample uses its own window's kinematic caption (fdsm.captions)
+        "captions": 0.0,
         "tasl": True,
         "triplet": False,  # the released FDSM code trains without it
         "select": "best",  # which weights the final checkpoint holds: best (on validation) | last

@@ -21,7 +21,7 @@ from fdsm.text.encoder import TextEncoder, get_text_encoder
 from fdsm.text.policy import DEFAULT_POLICY, TextPolicy, get_policy
 from fdsm.text.prompts import LEVELS
 from fdsm.training.encoder_stage import WEIGHTS, load_encoder, train_encoder
-from fdsm.training.feature_stage import build_features, train_sequence_rows
+from fdsm.training.feature_stage import build_features, train_sequence_rows, train_window_captions
 from fdsm.training.loop import DistInfo
 from fdsm.training.parts import ClassParts, class_parts, load_corpora
 from fdsm.training.texts import LevelTexts, RowTexts, encode_bank, encode_row_texts, encode_synonyms
@@ -113,6 +113,16 @@ class Run:
         level = LEVELS.index(self.cfg["diffusion"]["rich"])
         return encode_row_texts(self.text_encoder, [corpus.texts[r][level] for r in rows])
 
+    def window_captions(self) -> RowTexts:
+        """Each training feature's window captioned (fdsm.captions) and encoded, distinct captions once."""
+        s = self.cfg["features"]
+        texts = train_window_captions(self.corpus, self.parts, self.model_config(), s["windows"], self.seed,
+                                      self.cfg["data"]["seen_test_fraction"])
+        if len(texts) != len(self.feature_set.train):
+            raise FdsmError(f"{len(self.feature_set.train)} training features do not match the corpus's "
+                            f"{len(texts)} training windows: rebuild the features (--stage features)")
+        return encode_row_texts(self.text_encoder, texts)
+
     def diffusion(self) -> Path:
         from_corpus = bool(self.cfg["data"]["corpus"])
         cfg = self.model_config(None if from_corpus else self.feature_set.dim)
@@ -123,6 +133,7 @@ class Run:
         synonyms = (encode_synonyms(self.text_encoder, self.bank, self.split.num_classes, self.policy)
                     if self.cfg["diffusion"]["synonyms"] > 0 else None)
         own = self.sequence_texts() if from_corpus and self.cfg["diffusion"]["sequence_texts"] > 0 else None
+        captions = self.window_captions() if from_corpus and self.cfg["diffusion"]["captions"] > 0 else None
         meta = {"text_encoder": self.text_encoder.name, "text_dim": self.text_encoder.dim,
                 "text_policy": self.policy.record(), "bank": self.bank, "split": self.split.name,
                 "class_names": texts.names, "seen_test_fraction": self.cfg["data"]["seen_test_fraction"],
@@ -131,4 +142,4 @@ class Run:
         from fdsm.training.diffusion_stage import train_diffusion
 
         return train_diffusion(self.feature_set, texts, self.parts, cfg, self.cfg["diffusion"], self.seed, self.out,
-                               self.resume, self.dist, encoder, meta, synonyms, own)
+                               self.resume, self.dist, encoder, meta, synonyms, own, captions)

@@ -156,12 +156,13 @@ def test_peaks_counts_swings_not_noise():
 
 
 def test_class_kinematics_keeps_the_shared_clauses_that_fit():
-    caps = [["the body stands", "the right hand rises from the hip to the mouth and back down"],
+    caps = [["the body stands", "the right hand rises from the hip to the mouth and back down, twice"],
             ["the body stands", "the right hand rises from the hip to the mouth and back down", "the head nods"],
-            ["the body stands", "the left hand is not visible"]]
+            ["the body stands", "the left hand is not visible", "the head nods"]]
     text = class_kinematics(caps, lambda s: len(s.split()) < 40, min_share=0.5)
-    assert text == "The right hand rises from the hip to the mouth and back down."
+    assert text == "The right hand rises from the hip to the mouth and back down; the head nods."
     assert class_kinematics(caps, lambda s: len(s.split()) < 3, min_share=0.5) is None
+    assert class_kinematics([["the head nods", "the body stands"]] * 2, lambda s: True) is None  # nothing informative
     assert sentence(["a", "b"]) == "A; b."
 
 
