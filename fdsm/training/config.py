@@ -42,6 +42,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "warmup": 100,
         "checkpoint_every": 500,
         "augment": True,  # fdsm.augment on training windows (when that module is installed)
+        "camera_noise": False,  # the augmentation trains as the camera sees (fdsm.augment.camera_noise)
         "label_smoothing": 0.1,
         # "" = a free linear classification head; a text level ("name", "definition", "kinematics") = class
         # weights fixed to the class texts' embeddings at that level (a CLIP-style head, fdsm.skeleton_encoder)
