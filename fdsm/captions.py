@@ -325,18 +325,23 @@ def leg_length(body: Body) -> float:
 
 
 def posture_per_frame(body: Body) -> np.ndarray:
-    """Index into POSTURES per frame, from hip height over the floor, torso tilt and knee height.
+    """Index into POSTURES per frame, from thigh inclination, knee and head height over the floor, torso tilt.
 
-    Low frames are all "crouching" here; `posture_runs` names a whole low stretch sitting or crouching."""
+    Thighs are read rather than hip height because Kinect feet (hence the floor) are unreliable. Low frames
+    are all "crouching" here; `posture_runs` names a whole low stretch sitting or crouching."""
     leg = leg_length(body)
-    hip = (body.root[:, 1] - body.floor) / max(leg, 1e-6)
+    thighs = [body.joint(f"{s}_knee") - body.joint(f"{s}_hip") for s in ("left", "right")]
+    incline = np.mean([np.degrees(np.arccos(np.clip(-v[:, 1] / np.maximum(np.linalg.norm(v, axis=1), 1e-9), -1, 1)))
+                       for v in thighs], axis=0)
     spine = body.joint("spine_shoulder") - body.root
     tilt = np.degrees(np.arccos(np.clip(spine[:, 1] / np.maximum(np.linalg.norm(spine, axis=1), 1e-9), -1, 1)))
+    hip = (body.root[:, 1] - body.floor) / max(leg, 1e-6)
     knee_low = np.minimum(body.joint("left_knee")[:, 1], body.joint("right_knee")[:, 1]) - body.floor < 0.2 * leg
-    out = np.full(body.t, POSTURES.index("crouching"))
-    out[hip > 0.78] = POSTURES.index("standing")
-    out[(hip <= 0.78) & knee_low] = POSTURES.index("kneeling")
-    out[(tilt > 55) & (hip < 0.55)] = POSTURES.index("lying")
+    head_low = body.joint("head")[:, 1] - body.floor < 0.6 * leg
+    out = np.full(body.t, POSTURES.index("standing"))
+    out[incline > 45] = POSTURES.index("crouching")
+    out[knee_low & (hip < 0.78) & (incline <= 45)] = POSTURES.index("kneeling")
+    out[(tilt > 55) & head_low] = POSTURES.index("lying")
     return out
 
 
@@ -366,6 +371,24 @@ def posture_runs(body: Body) -> list[str]:
             names.append(name)
             start = t
     return names
+
+
+def hips_clause(body: Body) -> Clause | None:
+    """"the hips lower and rise again" when the spine base moves up or down by a fifth of a leg or more
+    (sitting down, squatting, getting up: readable even where the posture itself is not)."""
+    y = body.root[:, 1]
+    if body.t < 3 or spread(y) < 0.2 * leg_length(body):
+        return None
+    n, k = peaks(-y), max(1, body.t // 8)
+    mid = (np.percentile(y, 5) + np.percentile(y, 95)) / 2
+    starts_low, ends_low = bool(y[:k].mean() < mid), bool(y[-k:].mean() < mid)
+    if starts_low and not ends_low and n <= 1:
+        return Clause("the hips rise", 2.5, 0)
+    if starts_low:
+        return Clause(f"the hips rise and lower again{count_word(n)}", 2.5, 0)
+    if ends_low and n <= 1:
+        return Clause("the hips lower", 2.5, 0)
+    return Clause(f"the hips lower and rise again{count_word(n)}", 2.5, 0)
 
 
 def posture_clause(body: Body) -> Clause | None:
@@ -485,7 +508,7 @@ def contact_clauses(body: Body) -> list[Clause]:
 
 def describe_body(body: Body) -> list[Clause]:
     """Every clause of one person, unordered."""
-    clauses = [c for c in [posture_clause(body)] if c is not None]
+    clauses = [c for c in [posture_clause(body), hips_clause(body)] if c is not None]
     travel = travel_clauses(body)
     limbs = stepping(body, limb_clauses(body))
     if any(c.rank == 1 for c in travel):  # a travelling body moves its feet anyway: say only that it steps
