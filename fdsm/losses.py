@@ -13,7 +13,8 @@ from fdsm.spectral import tasl_loss
 
 @dataclass(frozen=True)
 class LossConfig:
-    """Which terms are on and their weights (paper: diffusion + TASL, triplet off, margin 1.0)."""
+    """Which terms are on and their weights (paper: diffusion + TASL, triplet off, margin 1.0); fdsm-train
+    builds it from its `diffusion` settings, where each of these is set."""
 
     diffusion: bool = True
     tasl: bool = True

@@ -12,6 +12,7 @@ from typing import Any
 from fdsm.errors import FdsmError
 
 TEXT_STREAMS = ("joint", "cached")
+MOVED_TO_TRAINING = frozenset({"tasl_low_bands", "tasl_gamma"})  # loss settings: fdsm.training.config diffusion.*
 SGSRM_AXES = ("channel",)  # the skeleton stream is one token: SG-SRM filters its channel axis (spectral.SGSRM
 # itself can filter a token axis, dim=-2, for models whose skeleton stream is a sequence)
 
@@ -39,8 +40,6 @@ class ModelConfig:
     t_test: int = 25
     num_noises: int = 3
     noise_seed: int = 2025
-    tasl_low_bands: int = 5
-    tasl_gamma: float = 1.0
     window_frames: int = 32
     window_seconds: float = 2.0
     encoder_channels: tuple[int, ...] = (64, 128, 256)
@@ -83,8 +82,10 @@ class ModelConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
-        """Inverse of `to_dict`; unknown keys are an error, missing keys take the defaults."""
+        """Inverse of `to_dict`; unknown keys are an error, missing keys take the defaults. The TASL numbers that
+        older checkpoints stored here are training settings now (`diffusion.tasl_*`) and are skipped."""
         known = {f.name for f in fields(cls)}
+        data = {k: v for k, v in data.items() if k not in MOVED_TO_TRAINING}
         unknown = sorted(set(data) - known)
         if unknown:
             raise FdsmError(f"unknown model config field(s): {', '.join(unknown)}")

@@ -74,6 +74,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         # probability that a rich-level sample uses its own window's kinematic caption (fdsm.captions)
         "captions": 0.0,
         "tasl": True,
+        "tasl_low_bands": 5,  # TASL: the lowest DCT bands of the feature, always weighted 1 (the paper's M)
+        "tasl_gamma": 1.0,  # TASL: the high bands' weight at t = 0, decaying linearly to 0 at t = T
         "triplet": False,  # the released FDSM code trains without it
         "select": "best",  # which weights the final checkpoint holds: best (on validation) | last
         "ema": 0.0,  # > 0: validate, select and ship a moving average of the denoiser weights (this decay)

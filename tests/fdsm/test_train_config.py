@@ -149,3 +149,16 @@ def test_plan_picks_stages_from_the_inputs():
         plan("encoder", cfg)
     cfg["data"]["features"], cfg["data"]["corpus"] = "", ["c.npz"]
     assert plan("all", cfg) == ["encoder", "features", "diffusion"]
+
+
+def test_tasl_settings_live_in_one_place():
+    """TASL's numbers are training settings beside its switch; the model config (stored in every checkpoint and
+    stamped into its ONNX graph) no longer carries them, and older checkpoints that did still load."""
+    from fdsm.training.diffusion_stage import loss_config
+
+    assert "tasl_gamma" not in FIELDS and "tasl_low_bands" not in FIELDS
+    cfg = default_config()
+    apply_overrides(cfg, ["diffusion.tasl_gamma=0.5", "tasl_low_bands=3"], FIELDS)
+    losses = loss_config(cfg["diffusion"])
+    assert (losses.tasl, losses.tasl_low_bands, losses.tasl_gamma) == (True, 3, 0.5)
+    assert ModelConfig.from_dict({**FIELDS, "tasl_low_bands": 5, "tasl_gamma": 1.0}) == ModelConfig()
