@@ -51,7 +51,7 @@ for _name in ("spine_base", "spine_mid", "spine_shoulder", "left_hip", "right_hi
 # them), 2026-12-04, docs/pose.md: the median over clips of the raw (unsmoothed) stream's jitter in mm, RMS
 # over the three axes, about a 0.3 s quadratic fit (upper bounds: fast motion adds to them).
 CAMERA_JITTER_MM: dict[str, float] = {
-    "trunk": 8.8, "head": 12.7, "elbows_knees": 18.6, "wrists_ankles": 30.4, "hands_feet": 36.1,
+    "trunk": 8.8, "head": 12.7, "elbows_knees": 18.6, "wrists_ankles": 30.3, "hands_feet": 36.0,
 }  # fmt: skip
 CAMERA_GROUPS: dict[str, tuple[str, ...]] = {
     "trunk": ("left_shoulder", "right_shoulder", "left_hip", "right_hip"),
@@ -61,7 +61,7 @@ CAMERA_GROUPS: dict[str, tuple[str, ...]] = {
     "hands_feet": ("left_hand_tip", "right_hand_tip", "left_thumb", "right_thumb", "left_foot", "right_foot"),
 }  # fmt: skip
 CAMERA_DEPTH_RATIO = 1.24  # jitter along the camera's depth axis / across it (median of the clips' ratios)
-CAMERA_ROOT_MM = (5.8, 7.2, 39.3)  # body-position jitter along x, y, z (z = depth, fitted from body size)
+CAMERA_ROOT_MM = (5.7, 7.2, 39.3)  # body-position jitter along x, y, z (z = depth, fitted from body size)
 CAMERA_FRAME_LOSS = 0.011  # share of frames without the main body (mean over the clips)
 
 
