@@ -165,7 +165,7 @@ class Body:
         knee = (self.joint("left_knee")[:, 1] + self.joint("right_knee")[:, 1]) / 2
         hip, chest = self.root[:, 1], (mid + shoulder) / 2
         span = np.maximum(head - neck, 0.05)
-        return [("the floor", (self.floor + knee) / 2), ("the knees", knee + 0.35 * (hip - knee)),
+        return [("the floor", self.floor + 0.3 * (knee - self.floor)), ("the knees", knee + 0.35 * (hip - knee)),
                 ("the hip", (hip + chest) / 2), ("the chest", (chest + shoulder) / 2),
                 ("the shoulders", neck + 0.3 * span), ("the face", head + 0.6 * span), ("the head", head + 2.5 * span),
                 ("above the head", np.full(self.t, np.inf))]

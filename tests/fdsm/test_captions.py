@@ -104,9 +104,18 @@ def test_walking_translates_the_body_in_its_own_frame():
     assert "the whole body moves" not in caption(place(skel))  # marching in place
 
 
-def test_squat_is_a_posture_change():
-    assert "the body goes from standing to crouching and back, twice" in caption(place(program(squat, 2)))
+def test_squat_and_sitting_down_are_posture_changes():
+    squatting = caption(place(program(squat, 2)))
+    assert "the body goes from standing to crouching and back, twice" in squatting
+    assert "the hips lower and rise again, twice" in squatting
     assert caption(place(raise_arm(TO_HEAD, 1))).startswith("the body stands")
+    t = int(3 * FPS)
+    bend = np.clip(np.linspace(-0.5, 1.5, t), 0, 1)  # stand, then thighs level and shins upright, and stay
+    a = rest(t)
+    for side in ("left", "right"):
+        a[f"{side}_leg"] = np.stack([95 * bend, np.full(t, 8.0), 95 * bend], -1)
+    sitting = caption(place(render(body(), a)))
+    assert sitting.startswith("the body goes from standing to sitting; the hips lower;")
 
 
 def test_hands_together_are_a_contact():
