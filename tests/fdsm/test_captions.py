@@ -241,3 +241,61 @@ def test_a_training_batch_with_captions_on_uses_each_window_s_caption(tmp_path, 
         assert sorted(used.tolist()) == sorted(100.0 + batch_indices(24, 8, 0, 0))  # each sample its own window's
     else:
         assert (used < 4).all()
+
+
+class HashText:
+    """Duck-typed TextEncoder: any text -> a fixed pseudo-random embedding (seeded by the text)."""
+
+    name, dim, max_tokens = "test-hash", 16, 8
+
+    def encode(self, texts):
+        import zlib
+
+        rows = [np.random.default_rng(zlib.crc32(t.encode())).normal(size=self.dim) for t in texts]
+        pooled = np.asarray(rows, np.float32).reshape(len(texts), self.dim)
+        tokens = np.repeat(pooled[:, None], self.max_tokens, axis=1)
+        return pooled, tokens, np.ones((len(texts), self.max_tokens), bool)
+
+
+def test_fdsm_train_captions_every_training_window_of_its_own_sequence(tmp_path, monkeypatch):
+    """diffusion.captions > 0 through fdsm-train: one caption per training feature row, in train.npy's order,
+    and each describes its own sequence's motion (even classes wave, odd classes squat)."""
+    import json
+
+    from fdsm import train
+    from fdsm.data import Sequence
+    from fdsm.data.corpus import Corpus, load_corpus, save_corpus
+    from fdsm.splits import get_split
+    from fdsm.training import pipeline
+    from fdsm.training.feature_stage import train_sequence_rows
+    from fdsm.training.parts import ClassParts
+
+    split = get_split("ntu60-55-5")
+    seqs = [Sequence(place(wave(4, 4.0) if c % 2 == 0 else program(squat, 3, 4.0), yaw=0.3 * k), name=f"c{c}_k{k}")
+            for c in range(60) for k in range(2)]
+    labels = np.repeat(np.arange(60), 2)
+    corpus = tmp_path / "corpus.npz"
+    save_corpus(corpus, Corpus(seqs, labels, [f"action {c}" for c in range(60)], "synthetic", "bank"))
+    bank = tmp_path / "bank.json"
+    bank.write_text(json.dumps({"dataset": "synthetic", "classes": [
+        {"index": c, "name": f"action {c}", "definition": f"doing action {c}.", "kinematics": f"the arms move {c}."}
+        for c in range(60)]}))
+    monkeypatch.setattr(pipeline, "get_text_encoder", lambda name: HashText())
+    captured: list[list[str]] = []
+    original = pipeline.encode_row_texts
+    monkeypatch.setattr(pipeline, "encode_row_texts", lambda enc, rows: captured.append(rows) or original(enc, rows))
+    out = tmp_path / "run"
+    assert train.main(["--corpus", str(corpus), "--split", split.name, "--out", str(out), "--preset", "tiny",
+                       f"data.bank={bank}", "data.seen_test_fraction=0.3", "model.feature_dim=32",
+                       "encoder.iterations=2", "encoder.batch_size=8", "encoder.checkpoint_every=2",
+                       "features.windows=2", "diffusion.iterations=2", "diffusion.batch_size=8",
+                       "diffusion.checkpoint_every=2", "diffusion.captions=1.0"]) == 0
+    (texts,) = captured
+    config = json.loads((out / "checkpoint" / "config.json").read_text())
+    parts = ClassParts(60, tuple(split.unseen), tuple(config["training"]["val_classes"]),
+                       tuple(config["training"]["train_classes"]))
+    rows = np.repeat(train_sequence_rows(load_corpus(corpus), parts, 0.3), 2)
+    assert len(texts) == len(rows) == len(np.load(out / "features" / "train_label.npy"))
+    for row, text in zip(rows, texts, strict=True):
+        waves = labels[row] % 2 == 0  # a 2 s window of 4 s: where it starts decides the rest of the wording
+        assert ("the right hand moves" in text and "the hips" not in text) if waves else "the hips" in text, text
