@@ -227,7 +227,7 @@ def effector_clause(body: Body, subject: str, track: np.ndarray, side: float, ba
     else:
         rel = body.local(track)
     rel = smooth(rel, max(1, round(body.fps / 10)))
-    rel[:, 0] *= side if side else 1.0
+    rel[:, 0] *= side  # outward positive for either side
     ranges = spread(rel)
     amp = float(ranges.max()) / body.unit
     mid_t = int(np.argsort(rel[:, 1])[len(rel) // 2])
@@ -605,11 +605,15 @@ def class_kinematics(captions: Sequence[list[str]], fits: Callable[[str], bool],
                      max_clauses: int = 3) -> str | None:
     """The clauses (counts dropped) that at least `min_share` of a class's captions have, most shared first,
     as one sentence that `fits`. None when no clause beyond the uninformative and the weak ones is shared."""
-    per_caption = [{without_count(c) for c in clauses if "not visible" not in c and "person: " not in c}
+    per_caption = [list(dict.fromkeys(without_count(c) for c in clauses if "not visible" not in c
+                                      and "person: " not in c and without_count(c) not in UNINFORMATIVE))
                    for clauses in captions]
-    counts = Counter(c for clauses in per_caption for c in clauses if c not in UNINFORMATIVE)
+    counts = Counter(c for clauses in per_caption for c in clauses)
+    place = {c: np.mean([cl.index(c) for cl in per_caption if c in cl]) for c in counts}
     common, subjects = [], set()
-    for c, n in counts.most_common():  # one clause per subject: the most shared way it moves
+    # most shared first; among equally shared, the one captions say first (posture, travel, hands, feet, torso)
+    for c in sorted(counts, key=lambda c: (-counts[c], place[c])):  # one clause per subject: its most shared
+        n = counts[c]
         if n >= min_share * len(captions) and subject_of(c) not in subjects:
             common.append(c)
             subjects.add(subject_of(c))
@@ -621,14 +625,13 @@ def class_kinematics(captions: Sequence[list[str]], fits: Callable[[str], bool],
     return sentence(chosen) if fits(sentence(chosen)) and not chosen[0].startswith(WEAK) else None
 
 
-def bank_kinematics(corpus_path: str, bank: str | None, window_seconds: float) -> dict[int, str]:
-    """Per class of the corpus's bank, the kinematics sentence from its sequences' captions."""
+def bank_kinematics(corpus_path: str, window_seconds: float) -> dict[int, str]:
+    """Per class of a corpus, the kinematics sentence from its sequences' captions (classes without one left out)."""
     from fdsm.data.corpus import load_corpus
     from fdsm.text.minilm import load_tokenizer
     from fdsm.text.prompts import MAX_TEXT_TOKENS
 
     tokenizer = load_tokenizer()
-
     corpus = load_corpus(corpus_path)
     per_class: dict[int, list[list[str]]] = {}
     for seq, label in zip(corpus.sequences, corpus.labels, strict=True):
@@ -642,17 +645,14 @@ def bank_kinematics(corpus_path: str, bank: str | None, window_seconds: float) -
 
 
 def _bank_main(args: argparse.Namespace) -> int:
+    """Print the kinematics a bank would get from a corpus's captions; with --write, write them."""
     import json
 
+    from fdsm.data.corpus import corpus_meta
     from fdsm.text.prompts import bank_path
 
-    corpus_bank = args.bank
-    if corpus_bank is None:
-        from fdsm.data.corpus import corpus_meta
-
-        corpus_bank = corpus_meta(args.corpus)["bank"]
-    texts = bank_kinematics(args.corpus, corpus_bank, args.window)
-    path = bank_path(corpus_bank)
+    path = bank_path(args.bank or corpus_meta(args.corpus)["bank"])
+    texts = bank_kinematics(args.corpus, args.window)
     data = json.loads(path.read_text(encoding="utf-8"))
     changed = 0
     for c in data["classes"]:

@@ -189,7 +189,7 @@ def _row_texts(values: list[float], dim: int = 16, tokens: int = 8):
 def test_row_texts_replace_the_class_text_only_where_chosen_and_present():
     import torch
 
-    from fdsm.training.diffusion_stage import use_row_texts
+    from fdsm.training.sampling import use_row_texts
 
     rows = _row_texts([10.0, 11.0, 12.0])
     rows.index = torch.tensor([2, -1, 0])  # sample 1's window has no caption
@@ -299,3 +299,30 @@ def test_fdsm_train_captions_every_training_window_of_its_own_sequence(tmp_path,
     for row, text in zip(rows, texts, strict=True):
         waves = labels[row] % 2 == 0  # a 2 s window of 4 s: where it starts decides the rest of the wording
         assert ("the right hand moves" in text and "the hips" not in text) if waves else "the hips" in text, text
+
+
+def test_bank_command_rewrites_kinematics_from_the_captions_of_each_class(tmp_path, capsys):
+    import json
+
+    from fdsm.captions import main
+    from fdsm.data import Sequence
+    from fdsm.data.corpus import Corpus, save_corpus
+    from fdsm.text.minilm import load_tokenizer
+    from fdsm.text.prompts import bank_problems, load_bank
+
+    seqs = [Sequence(place(raise_arm(TO_HEAD, 1), yaw=float(k)), name=f"raise{k}") for k in range(3)]
+    seqs += [Sequence(place(program(squat, 1), yaw=float(k)), name=f"squat{k}") for k in range(3)]
+    corpus = tmp_path / "corpus.npz"
+    save_corpus(corpus, Corpus(seqs, np.repeat([0, 1], 3), ["touch the head", "squat"], "test", "bank"))
+    bank = tmp_path / "bank.json"
+    written = {"index": 0, "name": "touch the head", "definition": "Touch the head.", "kinematics": "The arm lifts."}
+    bank.write_text(json.dumps({"dataset": "test", "classes": [
+        written, {**written, "index": 1, "name": "squat", "definition": "Squat down."}]}))
+    assert main(["bank", "--corpus", str(corpus), "--bank", str(bank)]) == 0
+    assert "- The arm lifts." in capsys.readouterr().out and load_bank(bank)[0].kinematics == "The arm lifts."
+    assert main(["bank", "--corpus", str(corpus), "--bank", str(bank), "--write"]) == 0
+    head, low = load_bank(bank)
+    assert head.kinematics == "The right hand rises forward from the hip to the head and back down."
+    assert "the hips lower and rise again" in low.kinematics.lower()
+    assert bank_problems([head, low], lambda s: len(load_tokenizer().encode(s).ids)) == []
+    assert main(["bank", "--corpus", str(tmp_path / "missing.npz"), "--bank", str(bank)]) == 1
