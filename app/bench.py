@@ -19,6 +19,8 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "reaction": ("app.reaction:main", "time for the shown label to follow a change of action; the app's peak RSS"),
     "soak": ("app.soak:main", "the real window on a looping clip under Xvfb for --minutes: alive and updating"),
 }
+    "decision": ("app.calibration:main", "the unsure margin calibrated on real windows; label take-over on "
+                 "synthetic score streams"),
 
 
 def _main(argv: Sequence[str] | None) -> int:

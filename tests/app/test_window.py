@@ -82,11 +82,11 @@ def test_remove_reorder_examples_and_known_class_marks(qapp, window: MainWindow)
     assert editor.list.item(0).text() == f"{TRAINED_MARK} sit down"  # ... and was "trained" on "sit down"
     note = f"{TRAINED_MARK} trained on (1), {MATCH_MARK} matches a known class (1) of 2"
     assert editor.match_note.text().startswith(note)
-    asked = []
-    editor.ask = lambda parent, name, count: asked.append((name, count)) or answer
+    asked, answers = [], iter([None, "add", "replace"])  # cancel, then add, then replace
+    editor.ask = lambda parent, name, count: asked.append((name, count)) or next(answers)
     pick = list(EXAMPLE_SETS).index("gestures") + 1
-    for answer, expected in ((None, ["sit down", "jump"]), ("add", ["sit down", "jump", *EXAMPLE_SETS["gestures"]]),
-                             ("replace", list(EXAMPLE_SETS["gestures"]))):
+    for expected in (["sit down", "jump"], ["sit down", "jump", *EXAMPLE_SETS["gestures"]],
+                     list(EXAMPLE_SETS["gestures"])):
         editor.examples.activated.emit(pick)  # the user's own labels: asked, never silently replaced
         assert editor.labels() == expected
     assert asked == [("gestures", 2), ("gestures", 2), ("gestures", 9)]
