@@ -325,13 +325,13 @@ def leg_length(body: Body) -> float:
 
 
 def posture_per_frame(body: Body) -> np.ndarray:
-    """Index into POSTURES per frame, from thigh inclination, knee and head height over the floor, torso tilt.
+    """Index into POSTURES per frame, from both thighs' inclination, knee and head height over the floor, torso tilt.
 
     Thighs are read rather than hip height because Kinect feet (hence the floor) are unreliable. Low frames
     are all "crouching" here; `posture_runs` names a whole low stretch sitting or crouching."""
     leg = leg_length(body)
     thighs = [body.joint(f"{s}_knee") - body.joint(f"{s}_hip") for s in ("left", "right")]
-    incline = np.mean([np.degrees(np.arccos(np.clip(-v[:, 1] / np.maximum(np.linalg.norm(v, axis=1), 1e-9), -1, 1)))
+    incline = np.min([np.degrees(np.arccos(np.clip(-v[:, 1] / np.maximum(np.linalg.norm(v, axis=1), 1e-9), -1, 1)))
                        for v in thighs], axis=0)
     spine = body.joint("spine_shoulder") - body.root
     tilt = np.degrees(np.arccos(np.clip(spine[:, 1] / np.maximum(np.linalg.norm(spine, axis=1), 1e-9), -1, 1)))
@@ -339,8 +339,8 @@ def posture_per_frame(body: Body) -> np.ndarray:
     knee_low = np.minimum(body.joint("left_knee")[:, 1], body.joint("right_knee")[:, 1]) - body.floor < 0.2 * leg
     head_low = body.joint("head")[:, 1] - body.floor < 0.6 * leg
     out = np.full(body.t, POSTURES.index("standing"))
-    out[incline > 45] = POSTURES.index("crouching")
-    out[knee_low & (hip < 0.78) & (incline <= 45)] = POSTURES.index("kneeling")
+    out[incline > 40] = POSTURES.index("crouching")  # both thighs tilted up: one raised knee is no sit
+    out[knee_low & (hip < 0.78) & (incline <= 40)] = POSTURES.index("kneeling")
     out[(tilt > 55) & head_low] = POSTURES.index("lying")
     return out
 
