@@ -26,7 +26,6 @@ import argparse
 import importlib
 import json
 import math
-import resource
 import subprocess
 import sys
 import tempfile
@@ -46,7 +45,6 @@ from fdsm.skeleton import DEFAULT_FPS, MAX_BODIES, NUM_JOINTS, as_bodies
 PROG = "fdsm-bench reaction"
 DATA_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data"  # the corpora beside the checkout
 SETS = ("trained", "nwucla")
-POOL_PARTS = ("bandai", "hdm05", "cmu8", "sbu", "synth")
 SYNTH = "synth"  # pool rows named "synth/..." are generated motions, not recordings: left out
 
 
@@ -212,6 +210,7 @@ class Clips:
 def corpus_file(name: str, corpora: Path | None, data: Path) -> Path:
     """`name`.npz from `corpora`, or built once from the raw `data` into the cache (fdsm-prepare's builders)."""
     from fdsm.data.corpus import save_corpus
+    from fdsm.data.pool import POOL_BANKS
     from fdsm.data.prepare import BUILDERS
     from fdsm.data.sources import cache_dir
 
@@ -224,7 +223,7 @@ def corpus_file(name: str, corpora: Path | None, data: Path) -> Path:
     path = folder / f"{name}.npz"
     if path.is_file():
         return path
-    for part in (POOL_PARTS if name == "pool" else ()):
+    for part in (POOL_BANKS if name == "pool" else ()):
         corpus_file(part, None, data)
     src = {"pool": folder, SYNTH: data}.get(name, data / name)
     print(f"{PROG}: building {path} once from {src}", file=sys.stderr)
@@ -302,15 +301,25 @@ def run_pairs(recognizer: RecognizerLike, clips: Clips, pairs: Sequence[Pair], w
 # --- the app's memory ---------------------------------------------------------------------------------
 
 
-def app_peak_rss_mb(video: Path) -> float:
-    """Peak RSS (MB) of a headless `fdsm-live` replay of `video` run as a child process."""
+# The child prints its own high-water mark: getrusage(RUSAGE_CHILDREN) would also count this process's memory,
+# which a forked child holds until it execs (the corpora loaded here are larger than the app).
+_CHILD = ("import sys\nfrom app.main import main\ncode = main(sys.argv[1:])\n"
+          "print(next(line for line in open('/proc/self/status') if line.startswith('VmHWM')), file=sys.stderr)\n"
+          "sys.exit(code)")
+
+
+def app_peak_rss_mb(video: Path) -> float | None:
+    """Peak RSS (MB) of a headless `fdsm-live` replay of `video` in a child process; None without /proc (not Linux)."""
+    if not Path("/proc/self/status").is_file():
+        return None
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = [sys.executable, "-c", "import sys; from app.main import main; sys.exit(main(sys.argv[1:]))",
-               "--video", str(video), "--headless", "--quiet", "--json", str(Path(tmp) / "out.jsonl")]
+        cmd = [sys.executable, "-c", _CHILD, "--video", str(video), "--headless", "--quiet", "--json",
+               str(Path(tmp) / "out.jsonl")]
         done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
+    peak = [line.split()[1] for line in done.stderr.splitlines() if line.startswith("VmHWM")]
+    if done.returncode != 0 or not peak:
         raise FdsmError(f"the headless app failed on {video}: {done.stderr.strip().splitlines()[-1:]}")
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0  # Linux: KiB
+    return int(peak[0]) / 1024.0  # kB
 
 
 # --- command line -------------------------------------------------------------------------------------
@@ -366,8 +375,8 @@ def _main(argv: Sequence[str] | None) -> int:
         outcomes = run_pairs(recognizer, clips, pairs, args.window, args.stride, args.raw, args.lead, args.hold,
                              args.blend, progress=not args.json)
         result["sets"][which] = {"title": clips.title, "sequences": len(clips.names), **summarize(outcomes)}
-    if not args.no_app_rss:
-        result["app_peak_rss_mb"] = app_peak_rss_mb(demo_clip())
+    if not args.no_app_rss and (rss := app_peak_rss_mb(demo_clip())) is not None:
+        result["app_peak_rss_mb"] = rss
     if args.json:
         print(json.dumps(_rounded(result)))
         return 0
