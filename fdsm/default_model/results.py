@@ -68,6 +68,10 @@ def accuracy_rows(report: dict[str, Any]) -> list[str]:
         if p is not None:
             rows.append(f"| {title} | {len(p['classes'])} | {p['samples']:,} | {p['chance']:.1f} % | {_pm(p['top1'])} "
                         f"| {_pm(p['top3'])} |")
+        for group, stat in (p or {}).get("groups", {}).items():  # NW-UCLA by whether the pool names the concept
+            n = len(stat["classes"])
+            rows.append(f"| the same, {n} classes ({group}: {', '.join(stat['classes'])}; scored among all "
+                        f"{len(p['classes'])} names) | {n} | - | - | {_pm(stat)} | - |")
         if key == "trained" and p is not None and "subset_top1" in p:
             sizes = p["subset_top1"]
             chance = " / ".join(f"{100 / int(n):.0f}" for n in sizes)
@@ -125,6 +129,8 @@ def speed_rows(scorer: dict | None, text: dict | None, live: dict | None, reacti
     if text is not None:
         rows.append(f"| encoding a new label ({text['encoder']}) | {text['cold_ms_per_label']:.1f} ms | "
                     "`fdsm-bench text` |")
+    else:
+        rows.append(f"| encoding a new label | {_missing('bench-text.json')} | `fdsm-bench text` |")
     if live is not None:
         pose_ms, score_ms = live.get("pose_ms_p50", float("nan")), live.get("score_ms_p50", float("nan"))
         rows.append(f"| headless pipeline on the demo clip ({live['frame_size'][0]}x{live['frame_size'][1]}): whole "
@@ -135,9 +141,11 @@ def speed_rows(scorer: dict | None, text: dict | None, live: dict | None, reacti
     if reaction is not None:
         s = reaction["sets"].get("trained") or next(iter(reaction["sets"].values()))
         median = "never" if s["median_s"] is None else f"{s['median_s']:.2f} s"
-        rows.append(f"| reaction time: a change of action to the new label shown (real recordings of trained actions, "
-                    f"{reaction['labels']} labels typed; goal <= {GOALS['reaction_s']} s) | median {median}; the new "
-                    f"label never shown in {s['never']} of {s['pairs']} changes | `fdsm-bench reaction` |")
+        rows.append(f"| reaction time: from a change of action to the new label shown (real recordings of trained "
+                    f"actions, {reaction['labels']} labels typed; goal <= {GOALS['reaction_s']} s) | median {median} "
+                    f"over the {s['a_shown_at_switch']} of {s['pairs']} changes whose first action was shown; the new "
+                    f"label never shown within {reaction['hold_s']:g} s in {s['never_after_a']} of them "
+                    "| `fdsm-bench reaction` |")
         if "app_peak_rss_mb" in reaction:
             rows.append(f"| app peak memory (headless replay of the demo clip; goal <= {GOALS['rss_mb']:.0f} MB) | "
                         f"{reaction['app_peak_rss_mb']:.0f} MB RSS | `fdsm-bench reaction` |")

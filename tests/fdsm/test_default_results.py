@@ -23,7 +23,8 @@ def part(title: str, classes: list[str], samples: int, top1: float, **extra: obj
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    report = {"nwucla": part("NW", ["a", "b", "c", "d"], 40, 31.4),
+    groups = {"concept in the pool": stat(44.4) | {"classes": ["a", "b"]}}
+    report = {"nwucla": part("NW", ["a", "b", "c", "d"], 40, 31.4, groups=groups),
               "heldout": part("HO", ["e", "f"], 12, 55.5),
               "trained": part("TR", ["g", "h", "i"], 30, 77.7, subset_top1={"2": stat(88.8)}),
               "mixed": {"samples": [30, 12], "corrected": {"S": stat(61.1), "U": stat(22.2), "H": stat(32.6)},
@@ -34,6 +35,8 @@ def folder(tmp_path: Path) -> Path:
 
 def test_numbers_come_from_the_report_and_missing_benchmarks_say_how(folder: Path, tmp_path: Path):
     block = results.readme_block(folder, tmp_path / "no-config.json")
+    assert "| the same, 2 classes (concept in the pool: a, b; scored among all 4 names) | 2 | - | - | 44.4 +- 0.5 %" \
+        in block
     for number in ("31.4 +- 0.5 %", "55.5 +- 0.5 %", "77.7 +- 0.5 %", "88.8 %", "S 61.1 +- 0.5 %", "H 2.0 %"):
         assert number in block
     assert "not measured (`fdsm-bench live --json`)" in block and "not measured (`fdsm-bench reaction" in block
@@ -51,7 +54,7 @@ def test_benchmark_reports_fill_their_rows(folder: Path, tmp_path: Path):
                                                             "smoothing": "app", "lead_s": 3.0, "hold_s": 5.0,
                                                             "blend_s": 0.2, "app_peak_rss_mb": 987.6}))
     block = results.readme_block(folder, tmp_path / "no-config.json")
-    assert "12.3 vs 13.5 frames/s" in block and "median 1.43 s" in block and "988 MB RSS" in block
+    assert "12.3 vs 13.5 frames/s" in block and "median 1.43 s over the 8 of 10" in block and "988 MB RSS" in block
     page = results.page(folder, tmp_path / "no-config.json")
     assert "| T | 10 | 8 | 1.43 s (1.20 s-never) | never | 3 | 61.5 % |" in page
 
