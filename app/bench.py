@@ -16,11 +16,12 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "pose": ("pose.benchmark:main", "pose estimation and mapping/tracking/window cost per frame"),
     "pose-noise": ("pose.noise:main", "jitter, depth noise, missing joints and frame rate of the live skeleton"),
     "live": ("app.benchmark:main", "end-to-end headless pipeline rate next to the pose-only rate"),
+    "fewshot": ("fdsm.bench_fewshot:main", "labels taught by example: N-way K-shot top-1, mixed set, costs"),
     "reaction": ("app.reaction:main", "time for the shown label to follow a change of action; the app's peak RSS"),
     "soak": ("app.soak:main", "the real window on a looping clip under Xvfb for --minutes: alive and updating"),
-}
     "decision": ("app.calibration:main", "the unsure margin calibrated on real windows; label take-over on "
                  "synthetic score streams"),
+}
 
 
 def _main(argv: Sequence[str] | None) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ import torch
 from fdsm.assets import asset_path
 from fdsm.checkpoint import CONFIG, Checkpoint, load_checkpoint
 from fdsm.errors import AssetError, CheckpointError, FdsmError
+from fdsm.examples import Teacher
 from fdsm.export import STAMP_KEY, export_bytes, label_arrays, scorer_for
 from fdsm.skeleton import as_bodies, normalize
 from fdsm.text.policy import match_for
@@ -41,6 +42,7 @@ class Result:
     errors: dict[str, float]
     matches: dict[str, Any]  # label -> fdsm.text LabelMatch of the known class (checkpoint's bank first), or None
     trained: dict[str, bool]  # label -> the checkpoint was trained on this action (Checkpoint.is_trained)
+    taught: dict[str, int] = field(default_factory=dict)  # label -> its number of examples (taught labels only)
 
 
 def _default_text_encoder(name: str) -> Any:
@@ -67,6 +69,8 @@ class Recognizer:
             raise CheckpointError(f"{checkpoint.path} expects {self.cfg.text_tokens} text tokens, "
                                   f"the text encoder gives {te.max_tokens}")
         self.scorer = scorer_for(checkpoint)
+        self.teacher = Teacher(checkpoint, self.scorer,
+                               lambda labels: te.encode([checkpoint.prompt(x) for x in labels]))
         self.encoder = checkpoint.encoder.eval()
         self.session = self._onnx_session(threads) if backend == "onnx" else None
         self._labels: list[str] = []
@@ -75,6 +79,7 @@ class Recognizer:
         self._matches: dict[str, Any] = {}
         self._trained: dict[str, bool] = {}
         self._trained_mask = np.zeros(0, bool)
+        self._offsets = np.zeros(0, np.float32)
 
     @classmethod
     def from_pretrained(cls, path: str | Path | None = None, backend: str = "onnx", text_encoder: Any = None,
@@ -126,13 +131,14 @@ class Recognizer:
         if dupes:
             raise FdsmError(f"duplicate label(s): {', '.join(dupes)}")
         texts = [self.checkpoint.prompt(lab) for lab in clean]
-        pooled, tokens, mask = self.text_encoder.encode(texts)
+        pooled, tokens, mask = self.teacher.label_text(clean, *self.text_encoder.encode(texts))  # taught: fitted
         state = self.scorer.prepare_labels(torch.from_numpy(np.asarray(pooled, np.float32)),
                                            torch.from_numpy(np.asarray(tokens, np.float32)),
                                            torch.from_numpy(np.asarray(mask, bool)))
         self._labels, self._label_state = clean, state
         self._trained = {lab: self.checkpoint.is_trained(lab) for lab in clean}
         self._trained_mask = np.array(list(self._trained.values()), bool)
+        self._offsets = self.teacher.offsets(clean, self.checkpoint.stack(np.zeros(len(clean)), self._trained_mask))
         self._label_arrays = label_arrays(state) if self.session is not None else {}
         self._matches = {lab: match_for(lab, self.checkpoint.bank) for lab in clean}
 
@@ -151,6 +157,8 @@ class Recognizer:
         """(B, window_frames, 2, 25, 3) normalized windows -> (B, K) denoising errors."""
         if not self._labels:
             raise FdsmError("no labels set: call set_labels([...]) first")
+        if self.teacher.uses_features(self._labels):  # prototype-taught labels score the window's features
+            return self.teacher.errors(self._labels, windows, self._label_state)
         if self.session is not None:
             return self.session.run({"window": np.ascontiguousarray(windows, np.float32), **self._label_arrays})
         with torch.no_grad():
@@ -160,10 +168,42 @@ class Recognizer:
     def recognize(self, skeleton: np.ndarray, fps: float = 30.0) -> Result:
         """Score the current window against the labels."""
         err = torch.from_numpy(np.asarray(self.errors(self.window(skeleton, fps)[None]), np.float32))
-        stacked = torch.from_numpy(self.checkpoint.stack(err.numpy(), self._trained_mask))
+        stacked = err + torch.from_numpy(self._offsets)  # seen-name correction; taught labels: their own offset
         probs = self.scorer.probabilities(stacked)[0]
         best = int(self.scorer.decide(stacked)[0])
         return Result(top=self._labels[best] if best >= 0 else None,
                       scores={lab: float(p) for lab, p in zip(self._labels, probs, strict=True)},
                       errors={lab: float(e) for lab, e in zip(self._labels, err[0], strict=True)},
-                      matches=dict(self._matches), trained=dict(self._trained))
+                      matches=dict(self._matches), trained=dict(self._trained),
+                      taught={lab: n for lab, n in self.teacher.counts().items() if lab in self._trained})
+
+    def add_example(self, label: str, skeleton: np.ndarray, fps: float = 30.0) -> int:
+        """Teach `label` by one example (`fdsm.examples`); the label joins the scored set. Returns its count."""
+        count = self.teacher.add(label, skeleton, fps)
+        self._rescore(label.strip())
+        return count
+
+    def remove_example(self, label: str, index: int) -> None:
+        """Forget example `index` of `label`; without examples left the label is scored from its name again."""
+        self.teacher.remove(label, index)
+        self._rescore()
+
+    def examples(self) -> dict[str, int]:
+        """Taught labels and their number of examples."""
+        return self.teacher.counts()
+
+    def save_examples(self, path: str | Path) -> Path:
+        """Write every taught label's examples to `path` (fdsm.examples file format)."""
+        return self.teacher.save(path)
+
+    def load_examples(self, path: str | Path) -> bool:
+        """Replace the examples with `path`'s; their labels join the scored set. True when they were refitted."""
+        refit = self.teacher.load(path)
+        self._rescore(*self.teacher.counts())
+        return refit
+
+    def _rescore(self, *extra: str) -> None:
+        """Re-encode the label set (taught fits changed), adding `extra` labels not in it yet."""
+        labels = self._labels + [lab for lab in extra if lab not in self._labels]
+        if labels:
+            self.set_labels(labels)
