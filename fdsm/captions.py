@@ -41,8 +41,10 @@ PART_JOINTS = {  # a part is "not visible" when one of these joints is never see
 POSTURES = ("standing", "sitting", "crouching", "kneeling", "lying")
 POSTURE_VERBS = {"standing": "stands", "sitting": "sits", "crouching": "crouches", "kneeling": "kneels",
                  "lying": "lies on the floor"}
-MOVE = 0.28  # an effector moves when its range exceeds this many torso lengths
+MOVE = 0.28  # a hand moves when its range exceeds this many torso lengths
+MOVE_FOOT = 0.4  # a foot needs more: sensors jitter most at the feet
 TOUCH = 0.3  # contact distance, torso lengths (about 13 cm for an adult)
+TOGETHER = 0.45  # hands-together distance (Kinect hand joints stay apart in a clap)
 PRESENT = 0.3  # a person is described when present in this share of the frames
 
 
@@ -231,7 +233,7 @@ def effector_clause(body: Body, subject: str, track: np.ndarray, side: float, ba
     ranges = spread(rel)
     amp = float(ranges.max()) / body.unit
     mid_t = int(np.argsort(rel[:, 1])[len(rel) // 2])
-    if amp < MOVE or body.t < 3:
+    if amp < (MOVE_FOOT if floor else MOVE) or body.t < 3:
         verb = "is" if body.t < 3 else "stays"
         return Clause(f"{subject} {verb} {at(body.zone(track[mid_t], mid_t))}", 0.0, rank)
     axis = int(np.argmax(ranges))
@@ -487,7 +489,7 @@ def contact_clauses(body: Body) -> list[Clause]:
     """Hands together, hands on the hips or knees, hands on the floor."""
     if not (body.sees("the left arm") and body.sees("the right arm")):
         return []
-    near = np.linalg.norm(body.hand("left") - body.hand("right"), axis=1) < TOUCH * body.unit
+    near = np.linalg.norm(body.hand("left") - body.hand("right"), axis=1) < TOGETHER * body.unit
     out = []
     runs = segments(near, max(1, round(0.1 * body.fps)))
     if runs and len(runs) >= 2:
