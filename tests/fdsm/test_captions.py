@@ -92,6 +92,12 @@ def test_two_persons_are_both_described():
     assert "the left hand rises" in second and "right hand" not in second
 
 
+def test_an_absent_second_body_leaves_a_one_person_caption():
+    one = place(wave(2))
+    both = np.stack([one, np.full_like(one, np.nan)], axis=1)
+    assert caption(both) == caption(one) and "person" not in caption(both)
+
+
 def test_walking_translates_the_body_in_its_own_frame():
     t = int(3 * FPS)
     skel = program(march, 4)
