@@ -49,7 +49,7 @@ from app.widgets import ScoreChart, Timeline, VideoView, caption_color
 from fdsm.errors import FdsmError
 
 MAX_SIDE = 960
-STALE_S = 1.5  # a decision older than this (in video time) is not shown as "now"
+STALE_S = 1.5  # a decision older than this (seconds) is not shown as "now"
 NO_ONE = "no one in view"
 WATCHING = "watching\u2026"
 DRAIN_MS = 15  # how often the UI thread picks up the worker's reports (about 60 Hz)
@@ -108,6 +108,7 @@ class MainWindow(QMainWindow):
         self.updates_shown = 0
         self.scored_shown = 0
         self._last_scored: Scored | None = None
+        self._scored_at = 0.0
         self.setWindowTitle("FDSM Live")
         self.setAcceptDrops(True)
         self.setStyleSheet(STYLE)
@@ -302,9 +303,9 @@ class MainWindow(QMainWindow):
 
     def show_update(self, update: Update, scored: list[Scored]) -> None:
         if scored:
-            self._last_scored = scored[-1]
+            self._last_scored, self._scored_at = scored[-1], self.meter.clock()
         last = self._last_scored
-        fresh = last is not None and 0.0 <= update.frame.t - last.t <= STALE_S
+        fresh = last is not None and self.meter.clock() - self._scored_at <= STALE_S
         self.video.set_frame(update.frame.image, update.landmarks, update.people,
                              last.subject if fresh else None)
         self.updates_shown += 1

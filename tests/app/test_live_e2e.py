@@ -54,6 +54,8 @@ def test_no_display_runs_the_headless_replay_of_the_real_demo_clip(random_checkp
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "no display found" in proc.stderr and "demo clip" in proc.stderr
+    # only our own lines: no MediaPipe/LiteRT (W0000, INFO:, WARNING:) or FFmpeg chatter
+    assert all(line.startswith("fdsm-live: ") for line in proc.stderr.splitlines()), proc.stderr
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     assert len(lines) >= 3  # a person throughout 1.65 s; windows need 60 % of 2 s, then one every 0.2 s
     for line in lines:
