@@ -12,6 +12,11 @@ from typing import Any
 from fdsm.errors import FdsmError
 
 TEXT_STREAMS = ("joint", "cached")
+# Which part of the system each ModelConfig field configures (the fdsm-train sections of the same names):
+# the skeleton encoder's input window and architecture, the one-step scorer and its calibration; the rest
+# is the denoiser and its noise schedule ("model").
+ENCODER_FIELDS = ("window_frames", "window_seconds", "encoder_channels", "encoder_kernel")
+SCORER_FIELDS = ("t_test", "num_noises", "noise_seed", "temperature", "reject_margin", "seen_bias", "error_spread")
 MOVED_TO_TRAINING = frozenset({"tasl_low_bands", "tasl_gamma"})  # loss settings: fdsm.training.config diffusion.*
 SGSRM_AXES = ("channel",)  # the skeleton stream is one token: SG-SRM filters its channel axis (spectral.SGSRM
 # itself can filter a token axis, dim=-2, for models whose skeleton stream is a sequence)
@@ -107,6 +112,11 @@ PRESETS: dict[str, ModelConfig] = {
     "tiny": ModelConfig(feature_dim=32, width=64, depth=2, heads=4, text_tokens=8, gate_hidden=32,
                         window_frames=16, encoder_channels=(16, 32)),
 }
+
+
+def field_section(name: str) -> str:
+    """"encoder", "scorer" or "model": the part a ModelConfig field configures."""
+    return "encoder" if name in ENCODER_FIELDS else "scorer" if name in SCORER_FIELDS else "model"
 
 
 def get_preset(name: str, **overrides: Any) -> ModelConfig:

@@ -1,10 +1,15 @@
 """Training configuration: one defaults dict per section, TOML files on top, `key=value` overrides last.
 
-Sections mirror the stages (`encoder`, `features`, `diffusion`) plus `run` (what and where), `data`
-(inputs and held-out parts) and `model` (overrides of the `ModelConfig` preset). The defaults of the
+Sections, each setting in exactly one: `run` (what and where), `data` (inputs and held-out parts),
+`model` (the denoiser and its schedule: overrides of the `ModelConfig` preset), `encoder` (the skeleton
+encoder: its window and architecture, overrides of the preset, and its pre-training stage), `features`,
+`diffusion` (the denoiser's training stage and its text curriculum), `loss` (the objective's terms) and
+`scorer` (one-step scoring and its calibration, overrides of the preset). The defaults of the
 `diffusion` section are the paper's hyperparameters (AdamW 1e-4, weight decay 0.01, cosine schedule
 with 100 warm-up steps, 50k iterations, batch 256), so `fdsm-train --preset paper` is the paper recipe.
-A value's type is the type of its default, so a typo or a bad value fails before any work starts.
+A value's type is the type of its default, so a typo or a bad value fails before any work starts. Files
+written before the `loss` and `scorer` sections existed still load: a scorer or encoder field under
+`[model]` and a loss setting under `[diffusion]` are read into their sections.
 """
 
 from __future__ import annotations
@@ -16,11 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from fdsm.errors import FdsmError
+from fdsm.presets import field_section
 from fdsm.text.prompts import LEVELS
 
 DEFAULTS: dict[str, dict[str, Any]] = {
     "run": {
-        "preset": "paper",  # fdsm.presets name; the `model` section overrides its fields
+        "preset": "paper",  # fdsm.presets name; the `model`, `encoder` and `scorer` sections override its fields
         "split": "",  # fdsm.splits name, e.g. "ntu60-55-5"
         "seed": 2025,  # the reference code's seed
         "out": "runs/fdsm",
@@ -34,7 +40,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "val_classes": 0,
         "seen_test_fraction": 0.1,  # corpus route: share of seen-class sequences kept for GZSL testing
     },
-    "encoder": {
+    "encoder": {  # + overrides of the preset's encoder fields (window_frames, window_seconds, encoder_channels, ...)
         "iterations": 3000,
         "batch_size": 64,
         "lr": 1e-3,
@@ -73,17 +79,21 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "sequence_texts": 0.0,
         # probability that a rich-level sample uses its own window's kinematic caption (fdsm.captions)
         "captions": 0.0,
-        "tasl": True,
-        "tasl_low_bands": 5,  # TASL: the lowest DCT bands of the feature, always weighted 1 (the paper's M)
-        "tasl_gamma": 1.0,  # TASL: the high bands' weight at t = 0, decaying linearly to 0 at t = T
-        "triplet": False,  # the released FDSM code trains without it
         "select": "best",  # which weights the final checkpoint holds: best (on validation) | last
         "ema": 0.0,  # > 0: validate, select and ship a moving average of the denoiser weights (this decay)
     },
-    "model": {},  # ModelConfig field overrides, checked against the preset
+    "loss": {
+        "tasl": True,  # the timestep-adaptive spectral loss on the implied clean feature
+        "tasl_low_bands": 5,  # TASL: the lowest DCT bands of the feature, always weighted 1 (the paper's M)
+        "tasl_gamma": 1.0,  # TASL: the high bands' weight at t = 0, decaying linearly to 0 at t = T
+        "triplet": False,  # the released FDSM code trains without it
+    },
+    "model": {},  # overrides of the preset's denoiser fields (width, depth, text_stream, sgsrm, ...)
+    "scorer": {},  # overrides of the preset's scorer fields (t_test, num_noises, seen_bias, reject_margin, ...)
 }
 
 SECTIONS = tuple(DEFAULTS)
+PRESET_SECTIONS = ("model", "encoder", "scorer")  # sections that (also) hold overrides of ModelConfig fields
 _CHOICES = {
     ("run", "device"): ("auto", "cpu", "cuda"),
     ("encoder", "text_head"): ("", *LEVELS),
@@ -133,15 +143,30 @@ def _check_value(where: str, value: Any, like: Any, choices: tuple[str, ...] | N
     return value
 
 
+def _is_override(section: str, key: str, model_fields: dict[str, Any] | None) -> bool:
+    """Whether `section.key` overrides a ModelConfig field of the preset (rather than a stage setting)."""
+    return section in PRESET_SECTIONS and key not in DEFAULTS[section] and bool(model_fields) and key in model_fields
+
+
+def _home(section: str, key: str, model_fields: dict[str, Any] | None) -> str:
+    """The section a setting lives in, for files written before `loss` and `scorer` existed."""
+    if section == "model" and model_fields and key in model_fields:
+        return field_section(key)
+    if section == "diffusion" and key in DEFAULTS["loss"]:
+        return "loss"
+    return section
+
+
 def set_value(cfg: dict[str, dict[str, Any]], section: str, key: str, value: Any, where: str,
               model_fields: dict[str, Any] | None = None) -> None:
     """Set `section.key` after checking that the key exists and the value has the default's type."""
     if section not in cfg:
         raise FdsmError(f"{where}: unknown section {section!r} (sections: {', '.join(SECTIONS)})")
-    if section == "model":
-        if model_fields is None or key not in model_fields:
-            known = ", ".join(sorted(model_fields or {}))
-            raise FdsmError(f"{where}: unknown model setting {key!r} (known: {known})")
+    section = _home(section, key, model_fields)
+    if section in PRESET_SECTIONS and key not in DEFAULTS[section]:
+        if not _is_override(section, key, model_fields) or field_section(key) != section:
+            known = ", ".join(sorted(k for k in model_fields or {} if field_section(k) == section))
+            raise FdsmError(f"{where}: unknown {section} setting {key!r} (known: {known})")
         like = model_fields[key]
     elif key not in cfg[section]:
         raise FdsmError(f"{where}: unknown setting {section}.{key} (known: {', '.join(cfg[section])})")
@@ -158,9 +183,9 @@ def _resolve_key(cfg: dict[str, dict[str, Any]], dotted: str, where: str,
     if "." in dotted:
         section, key = dotted.split(".", 1)
         return section, key
-    owners = [s for s in SECTIONS if s != "model" and dotted in cfg[s]]
+    owners = [s for s in SECTIONS if dotted in DEFAULTS[s]]
     if model_fields and dotted in model_fields:
-        owners.append("model")
+        owners.append(field_section(dotted))
     if len(owners) == 1:
         return owners[0], dotted
     if not owners:
@@ -177,11 +202,17 @@ def apply_toml(cfg: dict[str, dict[str, Any]], path: str | Path, model_fields: d
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise FdsmError(f"{path}: not a valid TOML file ({exc})") from exc
+    apply_dict(cfg, data, str(path), model_fields)
+
+
+def apply_dict(cfg: dict[str, dict[str, Any]], data: dict[str, Any], where: str,
+               model_fields: dict[str, Any] | None = None) -> None:
+    """Merge sections given as a dict (a parsed TOML file, or a config recorded in a checkpoint) into `cfg`."""
     for section, table in data.items():
         if not isinstance(table, dict):
-            raise FdsmError(f"{path}: top-level key {section!r} must be a [section] table")
+            raise FdsmError(f"{where}: top-level key {section!r} must be a [section] table")
         for key, value in table.items():
-            set_value(cfg, section, key, value, f"{path}: [{section}] {key}", model_fields)
+            set_value(cfg, section, key, value, f"{where}: [{section}] {key}", model_fields)
 
 
 def apply_overrides(cfg: dict[str, dict[str, Any]], overrides: list[str],
@@ -201,5 +232,11 @@ def describe_defaults() -> str:
     for section, table in DEFAULTS.items():
         for key, value in table.items():
             lines.append(f"  {section}.{key} = {json.dumps(value)}")
-    lines.append("  model.<field> = <ModelConfig field of the preset, e.g. model.depth=4>")
+    for section, example in (("model", "depth=4"), ("encoder", "window_frames=48"), ("scorer", "t_test=20")):
+        lines.append(f"  {section}.<field> = <{section} field of the preset, e.g. {section}.{example}>")
     return "\n".join(lines)
+
+
+def preset_overrides(cfg: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The ModelConfig fields the config sets, gathered from the `model`, `encoder` and `scorer` sections."""
+    return {k: v for section in PRESET_SECTIONS for k, v in cfg[section].items() if k not in DEFAULTS[section]}

@@ -90,10 +90,10 @@ class Validation:
                 **({"error_spread": spread} if spread > 0 else {})}
 
 
-def loss_config(settings: dict[str, Any]) -> LossConfig:
-    """The objective's switches and TASL numbers from the diffusion settings."""
-    return LossConfig(tasl=settings["tasl"], triplet=settings["triplet"], tasl_low_bands=settings["tasl_low_bands"],
-                      tasl_gamma=settings["tasl_gamma"])
+def loss_config(loss: dict[str, Any]) -> LossConfig:
+    """The objective's terms from the `loss` section of the training config."""
+    return LossConfig(tasl=loss["tasl"], triplet=loss["triplet"], tasl_low_bands=loss["tasl_low_bands"],
+                      tasl_gamma=loss["tasl_gamma"])
 
 
 def train_diffusion(feats: FeatureSet, texts: LevelTexts, parts: ClassParts, model_cfg: ModelConfig,
@@ -102,6 +102,8 @@ def train_diffusion(feats: FeatureSet, texts: LevelTexts, parts: ClassParts, mod
                     synonyms: NameVariants | None = None, own: RowTexts | None = None,
                     captions: RowTexts | None = None) -> Path:
     """Train, select, calibrate and write the checkpoint folder `<out>/checkpoint`; returns its path.
+
+    `settings` is the training config's `diffusion` section with its `loss` section under "loss".
 
     With `synonyms` and `settings["synonyms"] = p`, a name-level training sample is one of its class's
     synonyms with probability p: users type "drinking" or "take a sip", not only the bank's name. With
@@ -125,7 +127,7 @@ def train_diffusion(feats: FeatureSet, texts: LevelTexts, parts: ClassParts, mod
     denoiser = Denoiser(model_cfg)
     schedule = NoiseSchedule(model_cfg.timesteps, model_cfg.beta_start, model_cfg.beta_end).to(device)
     curriculum = Curriculum(settings["rich"], settings["sparse"], settings["curriculum"])
-    losses = loss_config(settings)
+    losses = loss_config(settings["loss"])
     total, batch = settings["iterations"], settings["batch_size"]
     part = slice(dist.rank, None, dist.world)
 
@@ -134,7 +136,7 @@ def train_diffusion(feats: FeatureSet, texts: LevelTexts, parts: ClassParts, mod
         idx = torch.from_numpy(r).to(device)
         x0, y, neg = x_train[idx], y_train[idx], train_classes[d.negatives]
         x_t = schedule.add_noise(x0, d.eps, d.t)
-        negative = sampler.of_classes(neg, d.rich, d.synonym) if settings["triplet"] else None
+        negative = sampler.of_classes(neg, d.rich, d.synonym) if losses.triplet else None
         eps_pos, eps_neg = predict(net, x_t, d.t, sampler.of_rows(idx, y, d), negative)
         terms = fdsm_losses(losses, schedule, x0, x_t, d.eps, d.t, eps_pos, eps_neg, neg == y)
         return terms["total"], {k: float(v.detach()) for k, v in terms.items() if k != "total"}

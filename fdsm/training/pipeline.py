@@ -20,6 +20,7 @@ from fdsm.splits import Split
 from fdsm.text.encoder import TextEncoder, get_text_encoder
 from fdsm.text.policy import DEFAULT_POLICY, TextPolicy, get_policy
 from fdsm.text.prompts import LEVELS
+from fdsm.training.config import preset_overrides
 from fdsm.training.encoder_stage import WEIGHTS, load_encoder, train_encoder
 from fdsm.training.feature_stage import build_features, train_sequence_rows, train_window_captions
 from fdsm.training.loop import DistInfo
@@ -55,7 +56,7 @@ class Run:
 
     def model_config(self, feature_dim: int | None = None) -> ModelConfig:
         """The preset with the config's overrides; text sizes always follow the text encoder."""
-        overrides = dict(self.cfg["model"])
+        overrides = preset_overrides(self.cfg)
         overrides.update(text_dim=self.text_encoder.dim, text_tokens=self.text_encoder.max_tokens)
         if feature_dim is not None:
             overrides["feature_dim"] = feature_dim
@@ -141,5 +142,6 @@ class Run:
                              "train_classes": list(self.parts.train)}}
         from fdsm.training.diffusion_stage import train_diffusion
 
-        return train_diffusion(self.feature_set, texts, self.parts, cfg, self.cfg["diffusion"], self.seed, self.out,
+        settings = {**self.cfg["diffusion"], "loss": self.cfg["loss"]}
+        return train_diffusion(self.feature_set, texts, self.parts, cfg, settings, self.seed, self.out,
                                self.resume, self.dist, encoder, meta, synonyms, own, captions)

@@ -237,7 +237,7 @@ def test_a_training_batch_with_captions_on_uses_each_window_s_caption(tmp_path, 
                        torch.ones(3, 4, 8, dtype=torch.bool))
     captions = _row_texts([100.0 + r for r in range(24)])  # feature row r's window embeds as 100 + r
     settings = {**default_config()["diffusion"], "iterations": 1, "batch_size": 8, "checkpoint_every": 1,
-                "eval_every": 0, "triplet": False, "captions": p}
+                "eval_every": 0, "captions": p, "loss": default_config()["loss"]}
     diffusion_stage.train_diffusion(feats, texts, ClassParts(4, (3,), (), (0, 1, 2)), get_preset("tiny", text_dim=16),
                                     settings, 0, tmp_path, False, DistInfo(0, 1, torch.device("cpu")), None,
                                     {"text_encoder": "test"},

@@ -23,8 +23,8 @@ def test_overrides_are_typed_and_resolve_bare_keys():
     apply_overrides(cfg, ["diffusion.lr=3e-4", "eval_every=50", "tasl=false", "model.depth=2",
                           "encoder_channels=8,16", "corpus=a.npz,b.npz"], FIELDS)
     assert cfg["diffusion"]["lr"] == 3e-4 and cfg["diffusion"]["eval_every"] == 50
-    assert cfg["diffusion"]["tasl"] is False
-    assert cfg["model"] == {"depth": 2, "encoder_channels": [8, 16]}
+    assert cfg["loss"]["tasl"] is False
+    assert cfg["model"] == {"depth": 2} and cfg["encoder"]["encoder_channels"] == [8, 16]
     assert cfg["data"]["corpus"] == ["a.npz", "b.npz"]
     assert DEFAULTS["diffusion"]["lr"] == 1e-4  # the defaults themselves are untouched
 
@@ -159,6 +159,36 @@ def test_tasl_settings_live_in_one_place():
     assert "tasl_gamma" not in FIELDS and "tasl_low_bands" not in FIELDS
     cfg = default_config()
     apply_overrides(cfg, ["diffusion.tasl_gamma=0.5", "tasl_low_bands=3"], FIELDS)
-    losses = loss_config(cfg["diffusion"])
+    losses = loss_config(cfg["loss"])
     assert (losses.tasl, losses.tasl_low_bands, losses.tasl_gamma) == (True, 3, 0.5)
     assert ModelConfig.from_dict({**FIELDS, "tasl_low_bands": 5, "tasl_gamma": 1.0}) == ModelConfig()
+
+
+def test_model_encoder_scorer_and_loss_sections_hold_each_setting_once(tmp_path):
+    from fdsm.presets import ENCODER_FIELDS, SCORER_FIELDS, field_section
+    from fdsm.training.config import PRESET_SECTIONS, preset_overrides
+
+    assert set(DEFAULTS) >= {"model", "encoder", "scorer", "loss"}
+    assert set(ENCODER_FIELDS) | set(SCORER_FIELDS) < set(FIELDS)
+    assert {field_section(f) for f in FIELDS} == set(PRESET_SECTIONS)
+    assert not set(DEFAULTS["loss"]) & set(DEFAULTS["diffusion"]) and not set(FIELDS) & set(DEFAULTS["encoder"])
+    cfg = default_config()
+    apply_overrides(cfg, ["seen_bias=0.5", "window_frames=48", "depth=2", "triplet=true"], FIELDS)
+    assert (cfg["scorer"], cfg["model"], cfg["encoder"]["window_frames"], cfg["loss"]["triplet"]) == (
+        {"seen_bias": 0.5}, {"depth": 2}, 48, True)
+    assert preset_overrides(cfg) == {"depth": 2, "window_frames": 48, "seen_bias": 0.5}
+    with pytest.raises(FdsmError, match="unknown encoder setting 't_test'"):
+        apply_overrides(cfg, ["encoder.t_test=3"], FIELDS)
+
+
+def test_files_from_before_the_split_still_load(tmp_path):
+    """A scorer or encoder field under [model] and a loss setting under [diffusion] are read into their sections."""
+    old = tmp_path / "old.toml"
+    old.write_text('[model]\nseen_bias = 0.85\nwindow_frames = 48\ndepth = 2\n'
+                   '[diffusion]\ntasl = false\ntriplet = true\ntasl_gamma = 0.5\nlr = 3e-4\n')
+    cfg = default_config()
+    apply_toml(cfg, old, FIELDS)
+    assert cfg["scorer"] == {"seen_bias": 0.85} and cfg["model"] == {"depth": 2}
+    assert cfg["encoder"]["window_frames"] == 48 and cfg["diffusion"]["lr"] == 3e-4
+    assert (cfg["loss"]["tasl"], cfg["loss"]["triplet"], cfg["loss"]["tasl_gamma"]) == (False, True, 0.5)
+    assert "tasl" not in cfg["diffusion"]
