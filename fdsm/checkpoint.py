@@ -108,17 +108,17 @@ class Checkpoint:
 
 
 def save_checkpoint(directory: str | Path, cfg: ModelConfig, modules: dict[str, torch.nn.Module],
-                    meta: dict[str, Any], policy: TextPolicy | None = None) -> Path:
+                    meta: dict[str, Any]) -> Path:
     """Write weights and config.json atomically.
 
     `modules` maps "encoder"/"denoiser" to modules. `meta` must name "text_encoder" and may give
     "text_dim" (default cfg.text_dim), "bank", "encoder_trained" (default true), "training", "metrics", ...
-    The calibration travels in `cfg`; the text policy (`policy`, else meta's "text_policy" record, else
-    `typed-name` v1 at meta's "text_level") is recorded with its scored level (also written as "text_level").
+    The calibration travels in `cfg`; the text policy (meta's "text_policy" record, `TextPolicy.record()`, else
+    `typed-name` v1 at meta's "text_level") is checked and recorded with its scored level (also as "text_level").
     """
     directory = Path(directory)
     meta = dict(meta)
-    policy = policy or policy_from_record(meta.get("text_policy"), str(meta.get("text_level", "name")))
+    policy = policy_from_record(meta.get("text_policy"), str(meta.get("text_level", "name")))
     meta.update(text_policy=policy.record(), text_level=policy.level,
                 encoder_trained=bool(meta.get("encoder_trained", True)))
     if "text_encoder" not in meta:
