@@ -32,6 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", metavar="OUT.jsonl", help="headless: one JSON object per scored window")
     p.add_argument("--record", metavar="OUT.mp4", help="write the annotated video (mp4v)")
     p.add_argument("--checkpoint", metavar="DIR", help="model folder (default: the bundled checkpoint)")
+    p.add_argument("--examples", metavar="FILE", help="labels taught by example, made by `fdsm-live teach` "
+                   "(see `fdsm-live teach --help`); they are scored beside the typed labels")
     p.add_argument("--no-loop", action="store_true", help="window: stop at the end of --video instead of looping")
     p.add_argument("--raw", action="store_true", help="report raw per-window scores (no EMA or hysteresis)")
     p.add_argument("--quiet", action="store_true", help="headless: no progress bar")
@@ -89,12 +91,25 @@ def _headless(args: argparse.Namespace, labels: list[str] | None) -> int:
         if chosen is None:
             chosen = list(EXAMPLE_SETS[DEFAULT_SET])
             print(f"{PROG}: no --labels given; using the {DEFAULT_SET!r} set: {', '.join(chosen)}", file=sys.stderr)
-        return build_pipeline(load_recognizer(args.checkpoint), chosen, smoother(args))
+        recognizer = load_recognizer(args.checkpoint)
+        if args.examples:
+            from app.teach import open_examples, with_taught
+
+            note = open_examples(recognizer, args.examples)
+            if note:
+                print(f"{PROG}: {note}", file=sys.stderr)
+            chosen = with_taught(chosen, recognizer)
+        return build_pipeline(recognizer, chosen, smoother(args))
 
     return run_headless(video, pipeline, json_out=args.json, record=args.record, progress=not args.quiet)
 
 
 def _main(argv: Sequence[str] | None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["teach"]:
+        from app.teach import teach_main
+
+        return teach_main(argv[1:])
     args = build_parser().parse_args(argv)
     labels = given_labels(args)
     if args.heartbeat:

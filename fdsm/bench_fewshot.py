@@ -82,10 +82,11 @@ def taught_errors(rec: Any, method: str, task: Task, classes: Sequence[int], tak
                   rows: np.ndarray) -> np.ndarray:
     """(len(rows), len(classes)) raw scores of the test windows `rows` against labels taught by `takes` (per class:
     indices into task.example_crops): inversion errors, or prototype cosine distances."""
-    feats = [torch.cat([task.example_crops[i] for i in idx]) for idx in takes]
     test = task.test_features[rows]
     if method == "prototype":
-        return np.stack([em.prototype_distance(test.numpy(), em.unit(f.numpy())) for f in feats], axis=1)
+        return np.stack([em.prototype_distance(test.numpy(), [em.unit(task.example_crops[i].numpy()) for i in idx])
+                         for idx in takes], axis=1)
+    feats = [torch.cat([task.example_crops[i] for i in idx]) for idx in takes]
     pooled, tokens, mask = rec.teacher.encode_text([task.names[c] for c in classes])
     fits = em.fit_texts(rec.scorer, feats, np.asarray(pooled), np.asarray(tokens), np.asarray(mask))
     state = rec.scorer.prepare_labels(*(torch.from_numpy(np.stack(x)) for x in zip(
@@ -161,17 +162,20 @@ def mixed_top1(draws: list[MixedDraw], method: str, cfg: Any, groups: Sequence[i
     return {"typed": stat(typed_acc), "taught": stat(taught_acc)}
 
 
-def sweep(draws: list[MixedDraw], method: str, cfg: Any) -> list[tuple[dict[str, float], dict[str, Any]]]:
-    """Calibration candidates on the calibration subjects: (constants, typed/taught top-1), best harmonic mean
-    of the two first."""
+def sweep(draws: dict[int, list[MixedDraw]], method: str, cfg: Any) -> list[dict[str, Any]]:
+    """Calibration candidates scored on the calibration subjects, best first: the rule is the harmonic mean of
+    typed and taught top-1, averaged over the shot counts (one constant must serve 1 and 5 examples)."""
     grid = ([{"bias": b} for b in np.arange(-1.0, 3.01, 0.25)] if method == "inversion" else
-            [{"scale": s, "shift": h} for s in (2.0, 4.0, 8.0, 16.0) for h in np.arange(-1.0, 3.01, 0.25)])
+            [{"scale": s, "shift": h} for s in (2.0, 4.0, 8.0, 16.0, 32.0) for h in np.arange(-1.0, 3.01, 0.25)])
     rows = []
     for consts in grid:
-        r = mixed_top1(draws, method, cfg, MIXED_CALIBRATION_SUBJECTS, **consts)
-        a, b = r["typed"]["mean"], r["taught"]["mean"]
-        rows.append(({k: float(v) for k, v in consts.items()}, {**r, "hmean": 2 * a * b / (a + b) if a + b else 0.0}))
-    return sorted(rows, key=lambda row: -row[1]["hmean"])
+        per_k = {k: mixed_top1(d, method, cfg, MIXED_CALIBRATION_SUBJECTS, **consts) for k, d in draws.items()}
+        hmeans = [2 * r["typed"]["mean"] * r["taught"]["mean"] / max(r["typed"]["mean"] + r["taught"]["mean"], 1e-9)
+                  for r in per_k.values()]
+        rows.append({"constants": {k: float(v) for k, v in consts.items()}, "hmean": float(np.mean(hmeans)),
+                     **{f"{k}-shot": {"typed": r["typed"]["mean"], "taught": r["taught"]["mean"]}
+                        for k, r in per_k.items()}})
+    return sorted(rows, key=lambda row: -row["hmean"])
 
 
 def rss_mb() -> float:
@@ -249,11 +253,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             with torch.no_grad():
                 typed_errors = rec.scorer.errors(task.test_features, state).numpy()
             res["mixed"] = {"typed_names": [task.names[c] for c in trained]}
-            for k in args.shots:
-                draws = mixed_draws(rec, method, task, typed_errors, trained, k, args.draws, args.seed)
-                res["mixed"][f"{k}-shot"] = mixed_top1(draws, method, rec.cfg, MIXED_REPORT_SUBJECTS)
-                if args.sweep:
-                    res["mixed"][f"{k}-shot sweep"] = sweep(draws, method, rec.cfg)[:8]
+            draws = {k: mixed_draws(rec, method, task, typed_errors, trained, k, args.draws, args.seed)
+                     for k in args.shots}
+            for k, d in draws.items():
+                res["mixed"][f"{k}-shot"] = mixed_top1(d, method, rec.cfg, MIXED_REPORT_SUBJECTS)
+            if args.sweep:
+                res["mixed"]["sweep"] = sweep(draws, method, rec.cfg)[:6]
             res["costs"] = costs(rec, utd, method, args.repeats)
         out["methods"][method] = res
     out["rss_mb"] = rss_mb()
@@ -274,9 +279,11 @@ def report(out: dict[str, Any]) -> str:
             for k, r in res["mixed"].items():
                 if k.endswith("-shot"):
                     lines.append(f"    {k}: typed {fmt(r['typed'])}; taught {fmt(r['taught'])}")
-                elif k.endswith("sweep"):
-                    lines += [f"    {k} {c}: typed {r['typed']['mean']:.1f}, taught {r['taught']['mean']:.1f}, "
-                              f"hmean {r['hmean']:.1f}" for c, r in res["mixed"][k]]
+            for row in res["mixed"].get("sweep", []):
+                shots = "; ".join(f"{k} typed {v['typed']:.1f} taught {v['taught']:.1f}" for k, v in row.items()
+                                  if k.endswith("-shot"))
+                lines.append(f"    calibration candidate {row['constants']} (subjects 5-6): {shots}; "
+                             f"hmean {row['hmean']:.1f}")
         if "costs" in res:
             c = res["costs"]
             lines.append(f"  add one 2-3 s example {c['add_example_s']:.2f} s; score 10 taught labels "

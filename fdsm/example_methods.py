@@ -74,12 +74,17 @@ def unit(features: np.ndarray) -> np.ndarray:
     return f / np.maximum(np.linalg.norm(f, axis=-1, keepdims=True), 1e-8)
 
 
-def prototype_distance(features: np.ndarray, examples: np.ndarray) -> np.ndarray:
-    """(B, F) window features, (n, F) unit example-crop features -> (B,) cosine distance to the nearest crop."""
-    return 1.0 - (unit(features) @ examples.T).max(axis=1)
+def prototype_distance(features: np.ndarray, examples: list[np.ndarray]) -> np.ndarray:
+    """(B, F) window features -> (B,) cosine distance to each example's nearest crop, averaged over the examples.
+
+    `examples`: per example, (n_i, F) unit crop features. Averaging over examples (not the nearest of all crops)
+    keeps the distance's scale the same whether a label has 1 or 5 examples, so one calibration serves both.
+    """
+    f = unit(features)
+    return np.mean([1.0 - (f @ e.T).max(axis=1) for e in examples], axis=0)
 
 
 def prototype_errors(distance: np.ndarray, typed_errors: np.ndarray, error_spread: float) -> np.ndarray:
-    """(B, J) distances -> (B, J) errors next to the window's (B, K) typed-label errors (K may be 0)."""
+    """(B, J) distances -> (B, J) errors beside the window's (B, K) typed-label errors (K may be 0)."""
     ref = typed_errors.mean(axis=1, keepdims=True) if typed_errors.shape[1] else 0.0
     return (ref + error_spread * (PROTOTYPE_SCALE * distance - PROTOTYPE_SHIFT)).astype(np.float32)

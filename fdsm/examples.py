@@ -98,20 +98,21 @@ def weights_id(checkpoint: Checkpoint) -> str:
     return h.hexdigest()
 
 
-Fit = TextFit | np.ndarray  # inversion: fitted text; prototype: (n, F) unit crop features
+Fit = TextFit | list[np.ndarray]  # inversion: fitted text; prototype: per example, (n_i, F) unit crop features
 
 
 class Teacher:
     """Taught labels of one recognizer: their examples, fits, and how they enter the ranking."""
 
     def __init__(self, checkpoint: Checkpoint, scorer: Scorer, encode_text: Callable[[list[str]], Any],
-                 method: str = DEFAULT_METHOD) -> None:
+                 method: str = DEFAULT_METHOD, onnx_threads: int | None | bool = False) -> None:
         if method not in METHODS:
             raise FdsmError(f"unknown teaching method {method!r}; choose from {', '.join(METHODS)}")
         self.cfg, self.scorer, self.encoder, self.encode_text = checkpoint.cfg, scorer, checkpoint.encoder, encode_text
         self.checkpoint_id, self.method = weights_id(checkpoint), method
         self.examples: dict[str, list[Example]] = {}
         self.fits: dict[str, Fit] = {}
+        self._onnx_threads, self._encoder_session = onnx_threads, None
 
     # -- examples -------------------------------------------------------------------------------------------
 
@@ -156,18 +157,31 @@ class Teacher:
             self._fit(label)
 
     def features(self, windows: np.ndarray) -> torch.Tensor:
-        """(B, window_frames, 2, 25, 3) normalized windows -> (B, F) encoder features."""
+        """(B, window_frames, 2, 25, 3) normalized windows -> (B, F) encoder features (torch)."""
         with torch.no_grad():
             return self.encoder(torch.from_numpy(np.ascontiguousarray(windows, np.float32)))
 
+    def window_features(self, windows: np.ndarray) -> np.ndarray:
+        """Per-window features for scoring: through onnxruntime when the recognizer uses it (10x faster than torch
+        for one window), else torch; the two agree to float precision."""
+        if self._onnx_threads is not False and self._encoder_session is None:
+            try:
+                from fdsm.runtime import OnnxSession
+
+                self._encoder_session = OnnxSession(encoder_onnx(self.encoder, self.cfg), self._onnx_threads or None)
+            except ImportError:  # the onnx exporter is a dev extra: torch gives the same numbers
+                self._onnx_threads = False
+        if self._encoder_session is not None:
+            return self._encoder_session.run({"window": np.ascontiguousarray(windows, np.float32)})
+        return self.features(windows).numpy()
+
     def _fit(self, label: str) -> None:
-        windows = np.concatenate([crops(e.skeleton, e.fps, self.cfg) for e in self.examples[label]])
-        feats = self.features(windows)
+        feats = [self.features(crops(e.skeleton, e.fps, self.cfg)) for e in self.examples[label]]
         if self.method == "prototype":
-            self.fits[label] = unit(feats.numpy())
+            self.fits[label] = [unit(f.numpy()) for f in feats]
             return
         pooled, tokens, mask = (np.asarray(x) for x in self.encode_text([label]))
-        self.fits[label] = fit_texts(self.scorer, [feats], pooled[:1], tokens[:1], mask[:1])[0]
+        self.fits[label] = fit_texts(self.scorer, [torch.cat(feats)], pooled[:1], tokens[:1], mask[:1])[0]
 
     # -- scoring --------------------------------------------------------------------------------------------
 
@@ -193,18 +207,13 @@ class Teacher:
 
     def uses_features(self, labels: list[str]) -> bool:
         """Scoring `labels` needs the window's encoder features (prototype labels are among them)."""
-        return any(isinstance(self.fits.get(lab), np.ndarray) for lab in labels)
+        return any(isinstance(self.fits.get(lab), list) for lab in labels)
 
-    def errors(self, labels: list[str], windows: np.ndarray, state: Any) -> np.ndarray:
-        """(B, K) errors of normalized windows: the denoiser's for typed labels, prototype labels' mapped distances."""
-        feats = self.features(windows)
-        with torch.no_grad():
-            errors = self.scorer.errors(feats, state).numpy()
-        return self.feature_errors(labels, feats.numpy(), errors)
-
-    def feature_errors(self, labels: list[str], feats: np.ndarray, errors: np.ndarray) -> np.ndarray:
-        """(B, K) errors with each prototype label's column replaced by its mapped nearest-crop distance."""
-        cols = [i for i, lab in enumerate(labels) if isinstance(self.fits.get(lab), np.ndarray)]
+    def feature_errors(self, labels: list[str], windows: np.ndarray, errors: np.ndarray) -> np.ndarray:
+        """(B, K) denoiser errors of normalized windows with each prototype label's column replaced by its mapped
+        distance to the examples (`fdsm.example_methods.prototype_errors`)."""
+        feats = self.window_features(windows)
+        cols = [i for i, lab in enumerate(labels) if isinstance(self.fits.get(lab), list)]
         typed = [i for i in range(len(labels)) if i not in cols]
         dist = np.stack([prototype_distance(feats, self.fits[labels[i]]) for i in cols], axis=1)
         out = np.array(errors, np.float32)
@@ -224,7 +233,7 @@ class Teacher:
             if isinstance(fit, TextFit):
                 arrays.update({f"pooled{i}": fit.pooled, f"tokens{i}": fit.tokens, f"mask{i}": fit.mask})
             else:
-                arrays[f"features{i}"] = fit
+                arrays.update({f"features{i}_{j}": f for j, f in enumerate(fit)})
             labels.append({"label": label, "fps": [ex.fps for ex in examples]})
         header = {"format": FILE_FORMAT, "version": FILE_VERSION, "checkpoint_sha256": self.checkpoint_id,
                   "method": self.method, "labels": labels}
@@ -240,6 +249,8 @@ class Teacher:
         """
         path = Path(path)
         try:
+            if path.is_file() and not zipfile.is_zipfile(path):
+                raise ValueError("not an .npz archive")
             with np.load(path, allow_pickle=False) as z:
                 arrays = {k: z[k] for k in z.files}
             header = json.loads(arrays["header"].tobytes().decode())
@@ -260,12 +271,29 @@ class Teacher:
         if not refit:
             for i, label in enumerate(examples):
                 fits[label] = (TextFit(arrays[f"pooled{i}"], arrays[f"tokens{i}"], arrays[f"mask{i}"].astype(bool))
-                               if self.method == "inversion" else arrays[f"features{i}"])
+                               if self.method == "inversion" else
+                               [arrays[f"features{i}_{j}"] for j in range(len(examples[label]))])
         self.examples, self.fits = examples, fits
         if refit:
             for label in examples:
                 self._fit(label)
         return refit
+
+
+def encoder_onnx(encoder: torch.nn.Module, cfg: ModelConfig) -> bytes:
+    """The skeleton encoder alone as an ONNX graph (input `window`, output the features)."""
+    import warnings
+
+    import onnx  # noqa: F401  (torch's exporter needs it; ImportError tells the caller to stay on torch)
+
+    buf = io.BytesIO()
+    window = torch.zeros(2, cfg.window_frames, 2, 25, 3)
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(encoder.eval(), (window,), buf, input_names=["window"], output_names=["features"],
+                          dynamic_axes={"window": {0: "batch"}, "features": {0: "batch"}}, opset_version=17,
+                          dynamo=False)
+    return buf.getvalue()
 
 
 def clean_label(label: object) -> str:

@@ -69,10 +69,10 @@ class Recognizer:
             raise CheckpointError(f"{checkpoint.path} expects {self.cfg.text_tokens} text tokens, "
                                   f"the text encoder gives {te.max_tokens}")
         self.scorer = scorer_for(checkpoint)
-        self.teacher = Teacher(checkpoint, self.scorer,
-                               lambda labels: te.encode([checkpoint.prompt(x) for x in labels]))
         self.encoder = checkpoint.encoder.eval()
         self.session = self._onnx_session(threads) if backend == "onnx" else None
+        self.teacher = Teacher(checkpoint, self.scorer, lambda names: te.encode([checkpoint.prompt(x) for x in names]),
+                               onnx_threads=threads if self.session is not None else False)
         self._labels: list[str] = []
         self._label_state: Any = None
         self._label_arrays: dict[str, np.ndarray] = {}
@@ -157,13 +157,15 @@ class Recognizer:
         """(B, window_frames, 2, 25, 3) normalized windows -> (B, K) denoising errors."""
         if not self._labels:
             raise FdsmError("no labels set: call set_labels([...]) first")
-        if self.teacher.uses_features(self._labels):  # prototype-taught labels score the window's features
-            return self.teacher.errors(self._labels, windows, self._label_state)
         if self.session is not None:
-            return self.session.run({"window": np.ascontiguousarray(windows, np.float32), **self._label_arrays})
-        with torch.no_grad():
-            feats = self.encoder(torch.from_numpy(np.ascontiguousarray(windows, np.float32)))
-            return self.scorer.errors(feats, self._label_state).numpy()
+            errors = self.session.run({"window": np.ascontiguousarray(windows, np.float32), **self._label_arrays})
+        else:
+            with torch.no_grad():
+                feats = self.encoder(torch.from_numpy(np.ascontiguousarray(windows, np.float32)))
+                errors = self.scorer.errors(feats, self._label_state).numpy()
+        if self.teacher.uses_features(self._labels):  # prototype-taught labels: distances to their examples
+            return self.teacher.feature_errors(self._labels, windows, errors)
+        return errors
 
     def recognize(self, skeleton: np.ndarray, fps: float = 30.0) -> Result:
         """Score the current window against the labels."""
