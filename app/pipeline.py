@@ -95,10 +95,10 @@ class Update:
     track_ids: tuple
     timings_ms: dict[str, float]
     scored: Scored | None = None
-    people: tuple = ()  # per slot: the person's display number (stable colour), None for an empty slot
     labels: tuple[str, ...] = ()
     matches: dict[str, str | None] = field(default_factory=dict)
     trained: frozenset[str] = frozenset()  # labels the checkpoint was trained on
+    people: tuple = ()  # per slot: the person's display number (stable colour), None for an empty slot
 
 
 class Pipeline:

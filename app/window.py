@@ -136,7 +136,7 @@ class MainWindow(QMainWindow):
         self.loop_box = QCheckBox("Loop", checked=self.loop)
         self.open_button = QPushButton("Open video...")
         self.camera_caption = QLabel("Camera #")
-        self.camera_index = QSpinBox(minimum=0, maximum=16, toolTip="camera index (as in --camera N)")
+        self.camera_index = QSpinBox(minimum=0, maximum=99, toolTip="camera index (as in --camera N)")
         self.camera_caption.setBuddy(self.camera_index)
         self.camera_button = QPushButton("Open camera")
         transport = QHBoxLayout()

@@ -236,3 +236,66 @@ def test_labels_are_remembered_and_a_broken_store_falls_back_to_the_default_set(
     assert remembered_labels(settings) == ["clap"]  # a one-item list survives QSettings' string quirk
     settings.set_labels(["\u6325\u624b"])  # edited by hand into something the encoder cannot read
     assert remembered_labels(settings) == list(EXAMPLE_SETS[DEFAULT_SET])
+
+
+def _update(persons: int, scored=None, index: int = 0):
+    import numpy as np
+
+    from app.pipeline import Update
+    from app.sources import Frame
+    from tests.app.fakes import FakePose
+
+    pose = FakePose(persons).process(np.zeros((48, 64, 3), np.uint8), 0.0)
+    return Update(Frame(np.zeros((48, 64, 3), np.uint8), index / 30, index), persons, pose.landmarks,
+                  pose.track_ids, {"pose": 1.0}, scored, ("wave", "clap"), people=tuple(pose.track_ids))
+
+
+def test_status_text_follows_what_is_in_view_now(qapp, settings: Settings) -> None:
+    from app.pipeline import Scored
+    from app.smoothing import UNSURE
+    from app.window import NO_ONE, WATCHING
+
+    win = MainWindow(settings, fake_setup(), ["wave", "clap"])
+    win.model = "fake model"
+    win.show_update(_update(1), [])  # a skeleton is drawn, nothing scored yet: not "waiting for a person"
+    assert win.top_label.text() == WATCHING and "Waiting" not in win.chart.message
+    decided = Scored(0.1, 3, 2, "wave", {"wave": 0.7, "clap": 0.3}, "wave", {"wave": 0.7, "clap": 0.3}, None, 1)
+    win.show_update(_update(2, decided, 3), [decided])
+    assert win.top_label.text() == "wave" and win.chart.top == "wave"
+    assert not win.subject_label.isHidden() and "person 2" in win.subject_label.text()  # two people: whose label
+    assert win.video.subject == 1 and win.video.people == (0, 1)
+    win.show_update(_update(0, None, 4), [])  # nobody detected in this frame
+    assert win.top_label.text() == NO_ONE
+    win.show_update(_update(1, None, 5), [])  # back in view: the recent decision is "now" again
+    assert win.top_label.text() == "wave"
+    unsure = Scored(0.3, 9, 1, None, {"wave": 0.52, "clap": 0.48}, "wave", {"wave": 0.52, "clap": 0.48}, UNSURE)
+    win.show_update(_update(1, unsure, 9), [unsure])
+    assert win.top_label.text() == UNSURE and win.chart.top is None and win.subject_label.isHidden()
+    win.close()
+
+
+def test_a_camera_that_fails_first_says_so_in_the_view(qapp, settings: Settings) -> None:
+    win = MainWindow(settings, fake_setup(), ["wave"])
+    win.show()
+    win.camera_index.setValue(0)
+    win.start(lambda: __import__("app.camera", fromlist=["CameraSource"]).CameraSource(57))
+    wait_until(qapp, lambda: win.errors)
+    assert "camera 57" in win.video.placeholder and "Waiting" not in win.chart.message
+    assert "failed" in win.chart.message and win.top_label.text() == "no video"
+    win.open_camera(58)
+    assert win.camera_index.value() == 58  # the box shows the camera in use
+    win.close()
+
+
+def test_an_error_clears_when_the_labels_change_and_stays_clear_of_the_rates(qapp, window: MainWindow) -> None:
+    window.resize(900, 600)
+    window.show_error("x" * 400)
+    shown = window.statusBar().currentMessage()
+    assert shown.endswith("\u2026") and len(shown) < 400  # cut before the rates, the whole text on hover
+    assert window.statusBar().toolTip() == "x" * 400
+    window.editor.entry.setText("\u6325\u624b")
+    window.editor.add_typed()
+    assert not window.editor.error_note.isHidden()
+    window.editor.list.setCurrentRow(0)
+    window.editor.remove_selected()
+    assert window.statusBar().currentMessage() == "" and window.editor.error_note.isHidden()
