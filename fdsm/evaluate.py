@@ -45,7 +45,6 @@ def _test_set(args: argparse.Namespace, ckpt: Any, split: Any) -> Any:
 
     if args.features is not None:
         return TestSet.from_features(load_features(args.features, split), split)
-    ckpt.require_trained_encoder("fdsm-eval --corpus")
     from fdsm.training.feature_stage import test_features, test_parts
     from fdsm.training.parts import class_parts, load_corpora
 
@@ -75,6 +74,9 @@ def _evaluate(argv: Sequence[str] | None) -> int:
 
     split = get_split(args.split)
     ckpts = [load_checkpoint(p) for p in args.checkpoints]
+    if args.corpus:  # the checkpoints' encoders compute the test features
+        for c in ckpts:
+            c.require_trained_encoder("fdsm-eval --corpus")
     first = ckpts[0]
     for c in ckpts[1:]:
         if (c.text_encoder, c.policy) != (first.text_encoder, first.policy):

@@ -61,3 +61,14 @@ def test_gzsl_applies_the_seen_bias_and_leaves_validation_classes_out(checkpoint
     assert result["gzsl_h"] == 1.0
     offsets = checkpoint.stack(np.zeros((1, 3), np.float32), np.array([True, False, True]))
     assert offsets.tolist() == [[0.5, 0.0, 0.5]]  # the Recognizer's stacking: seen_bias x error_spread
+
+
+def test_eval_on_a_corpus_refuses_a_checkpoint_whose_encoder_was_never_trained(tmp_path, capsys):
+    from fdsm import evaluate
+
+    cfg = get_preset("tiny")
+    save_checkpoint(tmp_path / "ck", cfg, {"encoder": SkeletonEncoder(cfg), "denoiser": Denoiser(cfg)},
+                    {"text_encoder": "fake", "encoder_trained": False})
+    code = evaluate.main([str(tmp_path / "ck"), "--corpus", str(tmp_path / "pool.npz"), "--split", "ntu60-55-5"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and "never trained" in err and len(err.splitlines()) == 1
