@@ -74,17 +74,9 @@ def policy_from_record(record: Mapping[str, Any] | None, legacy_level: str = "na
     return get_policy(record["name"], record["version"], str(record.get("level", "name")))
 
 
-def search_banks(bank: str | Path | None) -> list[str | Path]:
-    """`bank` first, then the other shipped banks (demo and ntu120 first among them)."""
-    rest = search_order(None)
-    if bank is None:
-        return rest
-    return [bank, *(b for b in rest if Path(b).stem != Path(bank).stem)]
-
-
 def match_for(label: str, bank: str | Path | None = None) -> LabelMatch | None:
-    """The class `label` names: in `bank` if it matches there (its exact name first, so "kick someone" is that
-    class and not "kick"), else in the other shipped banks."""
+    """The class `label` names: in `bank` if it matches there (its exact class name first, so "kick someone" is
+    that class and not "kick"), else in the other shipped banks (demo and ntu120 first)."""
     if bank is not None:
         key = normalize_name(label)
         for entry in load_bank(bank):
@@ -93,7 +85,8 @@ def match_for(label: str, bank: str | Path | None = None) -> LabelMatch | None:
         found = match_label(label, [bank])
         if found is not None:
             return found
-    return match_label(label, search_banks(bank)[1 if bank is not None else 0:])
+    others = [b for b in search_order(None) if bank is None or Path(b).stem != Path(bank).stem]
+    return match_label(label, others)
 
 
 def prompt_for(label: str, policy: TextPolicy, bank: str | Path | None = None, level: str | None = None) -> str:
