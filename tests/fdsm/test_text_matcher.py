@@ -7,7 +7,7 @@ import json
 import pytest
 
 from fdsm.errors import FdsmError
-from fdsm.text import DEFAULT_POLICY, get_policy, match_label, prompt_for, validate_labels
+from fdsm.text import DEFAULT_POLICY, TextPolicy, get_policy, match_label, prompt_for, validate_labels
 from fdsm.text.matcher import edit_distance, name_score, stem
 from fdsm.text.prompts import LEVELS, bank_names, load_bank
 from fdsm.training.texts import class_prompts
@@ -75,6 +75,14 @@ def test_prompt_for_the_levels_of_the_default_policy():
         prompt_for("wave", DEFAULT_POLICY, level="poem")
     with pytest.raises(FdsmError, match="not known"):
         get_policy("typed-name", 2)
+
+
+def test_a_templated_policy_with_official_names():
+    """The template and the official-name switch, for policies a retrained checkpoint may record."""
+    templated = TextPolicy("templated", 1, template="a person {name}", official_name=True)
+    assert prompt_for("sqaut", templated) == "a person squat"  # the matched class's own name, templated
+    assert prompt_for("summon a dragon", templated) == "a person summon a dragon"
+    assert prompt_for("drink water", templated, "pool", "definition") == load_bank("pool")[63].definition
 
 
 @pytest.mark.parametrize("bank", bank_names())
