@@ -12,7 +12,7 @@ matched in that bank first, then in the other shipped banks.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,9 +74,10 @@ def policy_from_record(record: Mapping[str, Any] | None, legacy_level: str = "na
     return get_policy(record["name"], record["version"], str(record.get("level", "name")))
 
 
-def match_for(label: str, bank: str | Path | None = None) -> LabelMatch | None:
+def match_for(label: str, bank: str | Path | None = None,
+              others: Sequence[str | Path] | None = None) -> LabelMatch | None:
     """The class `label` names: in `bank` if it matches there (its exact class name first, so "kick someone" is
-    that class and not "kick"), else in the other shipped banks (demo and ntu120 first)."""
+    that class and not "kick"), else in `others` (default: the other shipped banks, demo and ntu120 first)."""
     if bank is not None:
         key = normalize_name(label)
         for entry in load_bank(bank):
@@ -85,7 +86,8 @@ def match_for(label: str, bank: str | Path | None = None) -> LabelMatch | None:
         found = match_label(label, [bank])
         if found is not None:
             return found
-    others = [b for b in search_order(None) if bank is None or Path(b).stem != Path(bank).stem]
+    if others is None:
+        others = [b for b in search_order(None) if bank is None or Path(b).stem != Path(bank).stem]
     return match_label(label, others)
 
 

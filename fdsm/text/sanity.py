@@ -18,8 +18,8 @@ from fdsm.cli import run_cli
 from fdsm.errors import FdsmError
 from fdsm.text.encoder import TextEncoder, get_text_encoder
 from fdsm.text.labels import validate_labels
-from fdsm.text.matcher import match_label, search_order
-from fdsm.text.policy import DEFAULT_POLICY, TextPolicy, prompt_for
+from fdsm.text.matcher import search_order
+from fdsm.text.policy import DEFAULT_POLICY, TextPolicy, match_for, prompt_for
 from fdsm.text.prompts import load_bank, normalize_name
 
 CONFUSABLE = 0.8  # cosine above which two typed labels are flagged as likely confusions
@@ -46,7 +46,7 @@ def sanity_report(names: Sequence[str], encoder: TextEncoder, banks: Sequence[st
         bank_emb = _unit(encoder.encode([prompt_for(c.name, policy, bank) for bank, c in known])[0])
         sims = typed @ bank_emb.T
     for i, label in enumerate(labels):
-        m = match_label(label, banks)
+        m = match_for(label, first, order[1:])  # the class the model's text comes from
         nearest = [] if not known else [
             {"bank": known[j][0], "index": known[j][1].index, "name": known[j][1].name, "cosine": float(sims[i, j])}
             for j in np.argsort(-sims[i])[:top]]
@@ -80,8 +80,10 @@ def _main(argv: Sequence[str] | None) -> int:
     parser = argparse.ArgumentParser(prog="fdsm-eval text-sanity", description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help="typed action names, e.g. wave 'drink water'")
     parser.add_argument("--labels-file", type=Path, help="one label per line (added to NAMES)")
-    parser.add_argument("--encoder", default="minilm", help="minilm (default), sentence-transformers, clip:<folder>")
+    parser.add_argument("--encoder", help="minilm (default), sentence-transformers, clip:<folder>")
     parser.add_argument("--banks", help="comma-separated prompt banks to search (default: all shipped)")
+    parser.add_argument("--checkpoint", type=Path, help="show the labels as this checkpoint reads them: its text "
+                        "policy, its text encoder and its prompt bank searched first")
     parser.add_argument("--top", type=int, default=3, help="nearest bank classes to show per label")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     args = parser.parse_args(argv)
@@ -93,7 +95,15 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.top < 0:
         raise FdsmError("--top must be >= 0")
     banks = [b.strip() for b in args.banks.split(",") if b.strip()] if args.banks else None
-    report = sanity_report(names, get_text_encoder(args.encoder), banks, args.top)
+    policy, encoder = DEFAULT_POLICY, args.encoder or "minilm"
+    if args.checkpoint is not None:
+        from fdsm.checkpoint import load_checkpoint
+
+        ckpt = load_checkpoint(args.checkpoint)
+        policy, encoder = ckpt.policy, args.encoder or ckpt.text_encoder
+        if banks is None and ckpt.bank is not None:
+            banks = [ckpt.bank, *(b for b in search_order(None) if Path(b).stem != Path(ckpt.bank).stem)]
+    report = sanity_report(names, get_text_encoder(encoder), banks, args.top, policy)
     print(json.dumps(report) if args.json else format_report(report))
     return 0
 

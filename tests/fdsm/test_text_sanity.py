@@ -45,12 +45,23 @@ def test_sanity_report_text_and_labels_file(tmp_path, capsys):
     assert "closest pairs of your labels" in out and "ntu120" not in out
 
 
+def test_sanity_reads_labels_as_a_checkpoint_does(capsys):
+    """With --checkpoint: its policy, its encoder, and its own bank searched first (the default model: pool)."""
+    from fdsm.assets import asset_path
+
+    assert sanity_main(["drinking water", "--checkpoint", str(asset_path("checkpoints", "default")), "--json"]) == 0
+    row = json.loads(capsys.readouterr().out)["labels"][0]
+    assert row["text"] == "drinking water" and (row["match"]["bank"], row["match"]["index"]) == ("pool", 63)
+    assert row["nearest"][0]["bank"] == "pool"
+
+
 @pytest.mark.parametrize(("argv", "message"), [
     ([], "give at least one label"),
     (["wave", "WAVE"], "duplicates label 1"),
     (["wave", "--banks", "nope"], "unknown prompt bank"),
     (["wave", "--encoder", "gpt"], "unknown text encoder"),
     (["wave", "--labels-file", "/nonexistent/labels.txt"], "No such file"),
+    (["wave", "--checkpoint", "/nonexistent/checkpoint"], "does not exist"),
 ])
 def test_sanity_bad_input_is_one_line_and_exit_2(argv, message, capsys):
     assert sanity_main(argv) == 2
