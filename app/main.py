@@ -120,6 +120,9 @@ def _main(argv: Sequence[str] | None) -> int:
         raise FdsmError("--json is written by the headless replay: add --headless (and --video FILE)")
     if args.headless:
         return _headless(args, labels)
+    if args.examples and has_display():
+        raise FdsmError("--examples is read by the headless replay (the window cannot teach or show taught labels "
+                        "yet): add --headless and --video FILE")
     if not has_display():
         if args.camera is not None:
             raise FdsmError("no display found (DISPLAY/WAYLAND_DISPLAY unset): the camera view needs a window")

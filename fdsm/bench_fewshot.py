@@ -166,7 +166,7 @@ def sweep(draws: dict[int, list[MixedDraw]], method: str, cfg: Any) -> list[dict
     """Calibration candidates scored on the calibration subjects, best first: the rule is the harmonic mean of
     typed and taught top-1, averaged over the shot counts (one constant must serve 1 and 5 examples)."""
     grid = ([{"bias": b} for b in np.arange(-1.0, 3.01, 0.25)] if method == "inversion" else
-            [{"scale": s, "shift": h} for s in (2.0, 4.0, 8.0, 16.0, 32.0) for h in np.arange(-1.0, 3.01, 0.25)])
+            [{"scale": s, "shift": h} for s in (4.0, 8.0, 16.0, 32.0, 64.0) for h in np.arange(-1.0, 3.01, 0.25)])
     rows = []
     for consts in grid:
         per_k = {k: mixed_top1(d, method, cfg, MIXED_CALIBRATION_SUBJECTS, **consts) for k, d in draws.items()}

@@ -35,7 +35,7 @@ MIN_SECONDS = 0.5
 MIN_PRESENT = 0.5  # an example needs a person in at least this fraction of its frames
 MAX_NAN_FRAMES = 0.2  # ... and complete joints in all but this fraction of those frames
 CROP_STRIDE_S = 0.25  # sliding crops over an example, so a live window at any phase meets a similar crop
-EXAMPLE_BIAS = 0.5  # inversion: taught labels' errors raised by this many error spreads (a fitted text over-fits)
+EXAMPLE_BIAS = 1.0  # inversion: taught labels' errors raised by this many error spreads (a fitted text over-fits)
 
 
 class ExampleError(FdsmError):
