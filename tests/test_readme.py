@@ -23,3 +23,25 @@ def test_readme_python_example_runs(capsys):
     exec(compile(python_blocks()[0], "README.md", "exec"), {})
     printed = capsys.readouterr().out
     assert printed.split()[0] in {"jumping", "squat", "wave", "None"}
+
+
+def test_generated_numbers_are_current():
+    """README's and docs/default-model.md's tables and docs/results/index.md are what the results script makes
+    from the committed JSON reports (regenerate: python -m fdsm.default_model.results)."""
+    from fdsm.default_model.results import BLOCK_FILES, PAGE, page, readme_block, replace_block
+
+    block = readme_block()
+    for path in BLOCK_FILES:
+        text = path.read_text(encoding="utf-8")
+        assert replace_block(text, block) == text, f"{path.name}: run python -m fdsm.default_model.results"
+    assert PAGE.read_text(encoding="utf-8") == page()
+
+
+def test_readme_numbers_are_the_pages():
+    """Every number in the README's generated tables appears in the results page's tables too."""
+    from fdsm.default_model.results import BEGIN, END, PAGE
+
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    block = text[text.index(BEGIN):text.index(END)]
+    numbers = set(re.findall(r"\d+(?:\.\d+)?", block))
+    assert numbers and numbers <= set(re.findall(r"\d+(?:\.\d+)?", PAGE.read_text(encoding="utf-8")))
