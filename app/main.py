@@ -35,7 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--examples", metavar="FILE", help="labels taught by example, made by `fdsm-live teach` "
                    "(see `fdsm-live teach --help`); they are scored beside the typed labels")
     p.add_argument("--no-loop", action="store_true", help="window: stop at the end of --video instead of looping")
-    p.add_argument("--raw", action="store_true", help="report raw per-window scores (no EMA or hysteresis)")
+    p.add_argument("--raw", action="store_true", help="show each window's own scores and their argmax (no EMA, never "
+                   "\"unsure\")")
     p.add_argument("--quiet", action="store_true", help="headless: no progress bar")
     p.add_argument("--quit-after", type=float, metavar="SECONDS", help="window: close after this many seconds")
     p.add_argument("--screenshot", metavar="OUT.png", help="window: save a screenshot when closing (--quit-after)")
@@ -70,7 +71,7 @@ def given_labels(args: argparse.Namespace) -> list[str] | None:
 
 
 def smoother(args: argparse.Namespace) -> ScoreSmoother | None:
-    """--raw: every window's own scores and top label (no EMA, no hysteresis); else the default smoothing."""
+    """--raw: every window's own scores and their argmax (no EMA, no unsure margin); else the app's decision."""
     return ScoreSmoother(alpha=1.0, margin=0.0) if args.raw else None
 
 
