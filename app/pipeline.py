@@ -114,6 +114,7 @@ class Pipeline:
         self._clock = clock
         self._lock = threading.Lock()
         self._pending_labels: tuple[str, ...] | None = tuple(labels)
+        self._pending_recognizer: RecognizerLike | None = None
         self.labels: tuple[str, ...] = ()
         self.matches: dict[str, str | None] = {}
         self.trained: frozenset[str] = frozenset()
@@ -125,6 +126,11 @@ class Pipeline:
         """Queue a new label list; it is applied (text encoded) on the pipeline's own thread before the next frame."""
         with self._lock:
             self._pending_labels = tuple(labels)
+
+    def set_recognizer(self, recognizer: RecognizerLike) -> None:
+        """Hand over a recognizer loaded on another thread; it takes the current labels before the next frame."""
+        with self._lock:
+            self._pending_recognizer = recognizer
 
     def process(self, frame: Frame) -> Update:
         self._apply_labels()
@@ -154,6 +160,9 @@ class Pipeline:
     def _apply_labels(self) -> None:
         with self._lock:
             labels, self._pending_labels = self._pending_labels, None
+            recognizer, self._pending_recognizer = self._pending_recognizer, None
+        if recognizer is not None:  # a new model: (re)apply the labels to it
+            self.recognizer, labels, self.labels = recognizer, labels if labels is not None else self.labels, ()
         if labels is None or labels == self.labels:
             return
         if self.recognizer is not None and labels:

@@ -126,7 +126,11 @@ def check_video_path(path: Path, cv2: ModuleType | None = None) -> None:
 
 
 class Replay:
-    """Replays a VideoFile at the file's frame rate with pause, seek and loop; drops frames the reader missed."""
+    """Replays a VideoFile at the file's frame rate with pause, seek and loop; drops frames the reader missed.
+
+    After `decode_ahead()` the decoding (and the skipping of missed frames) runs on a thread of its own, so the
+    caller's pose estimation and the 1080p decoding use both cores; one decoded frame is held at most.
+    """
 
     def __init__(self, video: VideoFile, loop: bool = True, clock: Callable[[], float] = time.monotonic) -> None:
         self.video = video
@@ -142,10 +146,21 @@ class Replay:
         self._show_once = False
         self._loop_offset = 0.0
         self._anchor = (clock(), 0)  # (clock time, frame index) that plays at that time
+        self._slot: Frame | None = None  # the decoder thread's frame, waiting for the caller
+        self._slot_changed = threading.Condition()
+        self._generation = 0  # bumped by seek: a frame decoded before it is discarded
+        self._decoder: threading.Thread | None = None
+        self._closed = False
+
+    def decode_ahead(self) -> None:
+        """From now on decode on a thread of its own: the next due frame is ready when the caller asks."""
+        if self._decoder is None:
+            self._decoder = threading.Thread(target=self._decode_loop, daemon=True, name="replay-decoder")
+            self._decoder.start()
 
     @property
     def finished(self) -> bool:
-        return self._done
+        return self._done and self._slot is None
 
     @property
     def paused(self) -> bool:
@@ -167,15 +182,45 @@ class Replay:
             self._anchor = (self._clock(), self.video.position)
             self._show_once = True
             self._done = False
+            with self._slot_changed:  # a frame decoded before the seek must not be shown after it
+                self._slot, self._generation = None, self._generation + 1
+                self._slot_changed.notify_all()
         self._wake.set()
 
     def next_frame(self, timeout: float) -> Frame | None:
+        if self._decoder is None:
+            return self._next_due(timeout)[0]
+        deadline = time.monotonic() + timeout
+        with self._slot_changed:
+            while self._slot is None and not self._done and (left := deadline - time.monotonic()) > 0:
+                self._slot_changed.wait(left)
+            frame, self._slot = self._slot, None
+            self._slot_changed.notify_all()
+        return frame
+
+    def _next_due(self, timeout: float) -> tuple[Frame | None, int]:
+        """The frame due now (or None, after waiting up to `timeout` for one) and the seek generation it is of."""
         with self._lock:
-            frame = self._due_frame()
+            frame, generation = self._due_frame(), self._generation
         if frame is None and not self._done:
             self._wake.wait(min(timeout, self._wait_hint()))
             self._wake.clear()
-        return frame
+        return frame, generation
+
+    def _decode_loop(self) -> None:
+        while not self._closed:
+            with self._slot_changed:
+                while self._slot is not None and not self._closed:  # hold one frame, never a queue
+                    self._slot_changed.wait()
+            if self._done:  # the end of a non-looping file: wait for a seek or close
+                self._wake.wait(0.1)
+                self._wake.clear()
+                continue
+            frame, generation = self._next_due(0.1)
+            with self._slot_changed:
+                if frame is not None and generation == self._generation and not self._closed:
+                    self._slot = frame
+                self._slot_changed.notify_all()  # a frame, or the end of the file
 
     def _wait_hint(self) -> float:
         if self._paused:
@@ -219,6 +264,11 @@ class Replay:
         return Frame(frame.image, frame.t + self._loop_offset, frame.index)
 
     def close(self) -> None:
-        self._done = True
+        self._done = self._closed = True
+        with self._slot_changed:
+            self._slot_changed.notify_all()
         self._wake.set()
-        self.video.close()
+        if self._decoder is not None:
+            self._decoder.join(2.0)
+        with self._lock:
+            self.video.close()

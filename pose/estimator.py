@@ -21,6 +21,7 @@ from mediapipe.tasks.python import BaseOptions, vision
 
 from fdsm.errors import FdsmError
 from pose.model import task_path
+from pose.video import cv2  # imported there so cv2's Qt plugin path never reaches PySide6
 
 MODES = ("video", "live", "image")
 _RUNNING_MODE = {"video": vision.RunningMode.VIDEO, "live": vision.RunningMode.VIDEO, "image": vision.RunningMode.IMAGE}
@@ -79,6 +80,26 @@ def _quiet_stderr() -> Iterator[None]:
         os.close(saved)
 
 
+DUPLICATE = 0.25  # mean landmark distance / body height below which two detections are one person
+
+
+def distinct(people: list[PersonLandmarks], width: int, height: int) -> list[PersonLandmarks]:
+    """Drop detections that repeat an earlier one: MediaPipe can return the same body twice when its detector
+    re-finds a person it is also tracking; NTU has two body slots and a duplicate would take the second."""
+    scale = np.array([width, height], dtype=np.float32)
+    kept: list[PersonLandmarks] = []
+    for person in people:
+        xy = person.image[:, :2] * scale
+        if all(np.linalg.norm(xy - k.image[:, :2] * scale, axis=1).mean() > DUPLICATE * _height(k, height)
+               for k in kept):
+            kept.append(person)
+    return kept
+
+
+def _height(person: PersonLandmarks, height: int) -> float:
+    return max(float(np.ptp(person.image[:, 1])) * height, 1.0)
+
+
 class PoseEstimator:
     """Up to `num_poses` people per frame: 33 image landmarks with visibility and 33 world landmarks each."""
 
@@ -122,7 +143,7 @@ class PoseEstimator:
         if self._landmarker is None:
             raise FdsmError("pose estimator is closed")
         bgr = check_frame(frame)
-        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(bgr[:, :, ::-1]))
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
         with self._silenced() if not self._warm else contextlib.nullcontext():
             if self.mode == "image":
                 result = self._landmarker.detect(image)
@@ -134,7 +155,7 @@ class PoseEstimator:
             img = np.array([(p.x, p.y, p.z, p.visibility or 0.0) for p in lms], dtype=np.float32)
             wld = np.array([(p.x, p.y, p.z) for p in world], dtype=np.float32)
             people.append(PersonLandmarks(image=img[:, :3], visibility=img[:, 3], world=wld))
-        return people
+        return distinct(people, frame.shape[1], frame.shape[0])
 
     def close(self) -> None:
         """Release the MediaPipe graph now (otherwise its finalizer prints an error at interpreter exit)."""

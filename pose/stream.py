@@ -17,6 +17,7 @@ from pose.ntu import HIPS, to_ntu25
 from pose.smoothing import OneEuroFilter
 from pose.tracking import Tracker
 from pose.trajectory import root_position
+from pose.video import shrink
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,8 @@ class SkeletonMapper:
         """The post-network part: landmarks of the people in a width x height frame -> a StreamFrame."""
         side = float(max(width, height))
         hips = np.array([p.image[HIPS, :2].mean(axis=0) * (width / side, height / side) for p in people])
-        slots = self.tracker.update(t, hips.reshape(-1, 2))
+        sizes = np.array([np.ptp(p.image[:, 1]) * height / side for p in people])
+        slots = self.tracker.update(t, hips.reshape(-1, 2), sizes)
         skeleton = np.full((MAX_BODIES, NUM_JOINTS, 3), np.nan, dtype=np.float32)
         marks: list[PersonLandmarks | None] = [None] * MAX_BODIES
         ids = self.tracker.track_ids()
@@ -79,16 +81,23 @@ class SkeletonStream(SkeletonMapper):
     """BGR frames -> NTU-25 rows: a PoseEstimator in front of a SkeletonMapper. Close it (or use `with`)."""
 
     def __init__(self, mode: str = "video", num_poses: int = 2, smoothing: bool = True, focal: float | None = None,
-                 estimator: PoseEstimator | None = None, tracker: Tracker | None = None) -> None:
+                 estimator: PoseEstimator | None = None, tracker: Tracker | None = None,
+                 max_side: int | None = None) -> None:
         super().__init__(smoothing=smoothing, focal=focal, tracker=tracker)
         self.estimator = estimator if estimator is not None else PoseEstimator(mode=mode, num_poses=num_poses)
+        self.max_side = max_side
 
     def process(self, frame: np.ndarray, t: float | None = None) -> StreamFrame:
-        """Detect, map, track and smooth one frame seen at `t` seconds (live mode: None = now)."""
+        """Detect, map, track and smooth one frame seen at `t` seconds (live mode: None = now).
+
+        With `max_side`, the network sees the frame shrunk to that long side (MediaPipe crops to 224-256 px
+        anyway, so a 1080p frame costs conversion time and no accuracy); landmarks are normalised, and the
+        root trajectory is computed in the full frame's pixels so `focal` keeps its meaning.
+        """
         frame = check_frame(frame)
         if t is None and self.estimator.mode == "live":
             t = time.monotonic()
-        people = self.estimator.detect(frame, t)
+        people = self.estimator.detect(shrink(frame, self.max_side), t)
         return self.map_people(people, frame.shape[1], frame.shape[0], 0.0 if t is None else t)
 
     def close(self) -> None:

@@ -49,6 +49,14 @@ def fit_size(width: int, height: int, max_side: int | None) -> tuple[int, int]:
     return max(1, round(width * k)), max(1, round(height * k))
 
 
+def shrink(frame: np.ndarray, max_side: int | None) -> np.ndarray:
+    """`frame` scaled down (area averaging) so its longer side is at most `max_side`; the same array if it fits."""
+    w, h = fit_size(frame.shape[1], frame.shape[0], max_side)
+    if (w, h) == (frame.shape[1], frame.shape[0]):
+        return frame
+    return cv2.resize(frame, (w, h), interpolation=cv2.INTER_AREA)
+
+
 def letterbox(frame: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """`frame` scaled to fit inside size=(w, h) with its aspect ratio kept, centred on black."""
     w, h = size
@@ -78,12 +86,7 @@ def iter_frames(source: str | Path | int, max_side: int | None = None,
             ok, frame = cap.read()
             if not ok or frame is None:
                 break
-            if size is not None:
-                frame = letterbox(frame, size)
-            elif max_side:
-                w, h = fit_size(frame.shape[1], frame.shape[0], max_side)
-                if (w, h) != (frame.shape[1], frame.shape[0]):
-                    frame = cv2.resize(frame, (w, h), interpolation=cv2.INTER_AREA)
+            frame = letterbox(frame, size) if size is not None else shrink(frame, max_side)
             t = time.monotonic() if live else index / fps
             yield t, frame
             index += 1

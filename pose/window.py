@@ -35,10 +35,17 @@ class WindowBuffer:
                  min_valid: float = 0.6, max_gap: float = 0.25, max_bodies: int = MAX_BODIES) -> None:
         if seconds <= 0 or stride <= 0 or fps <= 0 or not 0 <= min_valid <= 1:
             raise ValueError("window seconds, stride and fps must be > 0 and min_valid in [0, 1]")
-        self.seconds, self.stride, self.fps = seconds, stride, fps
+        self.stride, self.fps = stride, fps
         self.min_valid, self.max_gap, self.max_bodies = min_valid, max_gap, max_bodies
-        self.length = int(round(seconds * fps)) + 1
+        self.resize(seconds)
         self.reset()
+
+    def resize(self, seconds: float) -> None:
+        """Change the window length, keeping what is buffered (a model loaded later may want another length)."""
+        if seconds <= 0:
+            raise ValueError("window seconds must be > 0")
+        self.length = int(round(seconds * self.fps)) + 1
+        self.seconds = seconds
 
     def reset(self) -> None:
         self._times: deque[float] = deque()

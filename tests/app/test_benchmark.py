@@ -1,4 +1,5 @@
-"""`fdsm-bench live --json` prints one JSON object with both rates, measured in the same run."""
+"""`fdsm-bench live --json` launches the app's worker in fresh processes and prints one JSON object with, per clip,
+the processed frame rate, stage latencies, first-answer time and peak memory."""
 
 from __future__ import annotations
 
@@ -32,12 +33,19 @@ def short_clip(src: Path, dst: Path, frames: int) -> Path:
 def test_bench_live_json(demo_clip: Path, random_checkpoint: Path, tmp_path: Path,
                          capsys: pytest.CaptureFixture) -> None:
     clip = short_clip(demo_clip, tmp_path / "short.mp4", 45)
-    code = bench_main(["live", "--video", str(clip), "--checkpoint", str(random_checkpoint), "--repeat", "1",
-                       "--labels", "wave, jump up", "--json"])
+    code = bench_main(["live", "--video", str(clip), "--video2", str(clip), "--checkpoint", str(random_checkpoint),
+                       "--seconds", "1", "--labels", "wave, jump up", "--without", "pose-downscale", "--json"])
     out = capsys.readouterr().out.strip().splitlines()
     assert code == 0 and len(out) == 1
     result = json.loads(out[0])
-    assert result["frames"] == 45 and result["labels"] == 2 and result["source_fps"] == 30.0
-    assert result["pose_only_fps"] > 0 and result["pipeline_fps"] > 0
-    assert result["ratio"] == pytest.approx(result["pipeline_fps"] / result["pose_only_fps"], rel=1e-2)
-    assert result["scored_windows"] >= 1 and "score_ms_p50" in result and "pose_ms_p95" in result
+    assert result["labels"] == 2 and result["without"] == ["pose-downscale"]
+    assert set(result["clips"]) == {"1 person", "2 persons"}
+    for run in result["clips"].values():
+        assert run["fps"] > 0 and run["pose_ms_p50"] > 0 and run["first_answer_s"] > 0 and run["peak_rss_mb"] > 100
+        assert run["persons_per_window"] == pytest.approx(1.0) and run["errors"] == []
+
+
+def test_bench_live_bad_video_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert bench_main(["live", "--video", str(tmp_path / "missing.mp4")]) != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "missing.mp4" in err[0]

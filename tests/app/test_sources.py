@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -89,3 +91,23 @@ def test_replay_without_loop_finishes(demo_clip: Path) -> None:
     assert replay.next_frame(0).index == 99
     assert replay.next_frame(0) is None and replay.finished
     replay.close()
+
+
+def test_decoding_ahead_on_its_own_thread_keeps_the_replay_rules(demo_clip: Path) -> None:
+    clock = FakeClock()
+    replay = Replay(VideoFile(demo_clip, max_side=160), loop=False, clock=clock)
+    replay.decode_ahead()
+    assert replay.next_frame(5.0).index == 0
+    assert replay.next_frame(0.05) is None  # frame 1 is not due yet
+    clock.now += 0.5
+    assert replay.next_frame(5.0).index == 30  # late: the missed frames are skipped on the decoder thread
+    assert replay.dropped == 29
+    clock.now += 0.1
+    time.sleep(0.3)  # let the decoder hold frame 36; a seek must discard it
+    replay.seek(80)
+    assert replay.next_frame(5.0).index == 80
+    clock.now += 10.0
+    assert replay.next_frame(5.0).index == 99
+    assert replay.next_frame(5.0) is None and replay.finished
+    replay.close()
+    assert not any(t.name == "replay-decoder" for t in threading.enumerate())

@@ -76,3 +76,18 @@ def test_timestamps_are_forced_increasing() -> None:
         assert len(est.detect(frame)) == 1  # live: monotonic clock
         assert len(est.detect(frame, 0.0)) == 1  # a clock that steps back is not an error
         assert len(est.detect(frame, 0.0)) == 1  # nor is a repeated timestamp
+
+
+def test_a_body_returned_twice_is_kept_once() -> None:
+    from pose.estimator import PersonLandmarks, distinct
+
+    def body(x: float, jitter: float = 0.0) -> PersonLandmarks:
+        image = np.zeros((NUM_LANDMARKS, 3), np.float32)
+        image[:, 0] = x + jitter * np.cos(np.arange(NUM_LANDMARKS))
+        image[:, 1] = np.linspace(0.2, 0.9, NUM_LANDMARKS)
+        return PersonLandmarks(image, np.ones(NUM_LANDMARKS, np.float32), np.zeros((NUM_LANDMARKS, 3), np.float32))
+
+    first, again, other = body(0.3), body(0.31, jitter=0.01), body(0.6)
+    assert distinct([first, again, other], 1920, 1080) == [first, other]
+    # two people side by side, shoulder to shoulder (an embrace seen from the side) stay two
+    assert len(distinct([body(0.3), body(0.42)], 1920, 1080)) == 2

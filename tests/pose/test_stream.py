@@ -18,7 +18,7 @@ from pose.stream import SkeletonMapper, SkeletonStream
 from pose.trajectory import root_position
 from pose.video import iter_frames
 from pose.window import WindowBuffer
-from tests.pose.conftest import stack
+from tests.pose.conftest import SINGLE_CLIP, stack
 
 
 def test_person_found_in_nearly_every_frame(single_run: list) -> None:
@@ -128,3 +128,16 @@ def test_pose_never_imports_torch_or_qt() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""  # and nothing is printed at exit
+
+
+def test_pose_on_a_shrunk_frame_gives_the_full_frames_metres() -> None:
+    """max_side shrinks what the network sees; the root is still computed in the full frame's pixels."""
+    from pose.video import shrink
+
+    clip = [(t, f) for t, f in iter_frames(SINGLE_CLIP, max_side=960, limit=8)]
+    with SkeletonStream(smoothing=False, max_side=480) as inside, SkeletonStream(smoothing=False) as outside:
+        a = [inside.process(f, t) for t, f in clip]
+        b = [outside.process(shrink(f, 480), t) for t, f in clip]
+    assert clip[0][1].shape[0] == 960 and all(f.persons == 1 for f in a)
+    np.testing.assert_allclose(stack(a), stack(b), atol=1e-4)
+    np.testing.assert_allclose(a[-1].landmarks[0].image, b[-1].landmarks[0].image, atol=1e-6)

@@ -79,3 +79,25 @@ def test_a_far_jump_is_a_new_person() -> None:
     tr.update(0.0, np.array([[0.1, 0.5]]))
     assert tr.update(1 / FPS, np.array([[0.9, 0.5]])) == [1]  # too far for track 0, which is still kept
     assert tr.track_ids() == (0, 1)
+
+
+def test_a_body_lost_past_the_gate_is_taken_over_at_once_when_no_slot_is_free() -> None:
+    tr = Tracker(max_distance=0.25)
+    tr.update(0.0, np.array([[0.2, 0.5], [0.8, 0.5]]), np.array([0.6, 0.6]))
+    # a flip: the body at 0.2 reappears at 0.55 (past its gate) in the next frame; the other is still matched
+    assert tr.update(1 / FPS, np.array([[0.55, 0.4], [0.8, 0.5]]), np.array([0.5, 0.6])) == [0, 1]
+    assert tr.track_ids() == (2, 1)  # slot 0 goes on at once, as a new track (no 0.5 s wait for the old one)
+
+
+def test_a_small_background_body_never_displaces_a_large_one() -> None:
+    tr = Tracker()
+    tr.update(0.0, np.array([[0.2, 0.5], [0.8, 0.5]]), np.array([0.6, 0.6]))
+    assert tr.update(1 / FPS, np.array([[0.5, 0.3], [0.8, 0.5]]), np.array([0.1, 0.6])) == [None, 1]
+    assert tr.track_ids() == (0, 1)
+
+
+def test_the_largest_new_body_gets_the_last_free_slot() -> None:
+    tr = Tracker()
+    tr.update(0.0, np.array([[0.5, 0.5]]), np.array([0.6]))
+    slots = tr.update(1 / FPS, np.array([[0.5, 0.5], [0.1, 0.4], [0.9, 0.5]]), np.array([0.6, 0.1, 0.5]))
+    assert slots == [0, None, 1]

@@ -90,3 +90,16 @@ def test_bad_arguments() -> None:
         WindowBuffer(seconds=0)
     with pytest.raises(ValueError, match=r"\(2, 25, 3\)"):
         WindowBuffer().push(0.0, np.zeros((25, 3)))
+
+
+def test_resize_keeps_what_is_buffered() -> None:
+    """A model loaded after the first frames may want another window length; the rows already there stay."""
+    buf = WindowBuffer(seconds=1.0, stride=0.5, min_valid=0.0)
+    feed(buf, np.arange(0, 0.9, 1 / 30))
+    buf.resize(2.0)
+    wins = feed(buf, np.arange(0.9, 2.2, 1 / 30))
+    assert wins and all(w.skeleton.shape == (61, 2, 25, 3) for w in wins)
+    last = wins[-1]
+    assert np.isfinite(last.skeleton[:, 0, 0, 0]).mean() > 0.9  # the rows from before the resize are used
+    with pytest.raises(ValueError):
+        buf.resize(0.0)
