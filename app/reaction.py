@@ -330,7 +330,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--set", choices=SETS, nargs="+", default=list(SETS), help="test set(s) (default: both)")
     p.add_argument("--data", type=Path, help=f"the raw labelled corpora (default: {DATA_DIR})")
     p.add_argument("--corpora", type=Path, help="folder with fdsm-prepare's nwucla.npz / pool.npz (else built from "
-                   "--data once, into the cache)")
+                   "--data once, into the cache's corpora/ folder; delete a file there to rebuild it)")
     p.add_argument("--checkpoint", help="model folder (default: the bundled checkpoint)")
     p.add_argument("--pairs", type=int, default=200, help="pairs per test set (default 200)")
     p.add_argument("--distractors", type=int, default=3, help="labels typed besides A's and B's (default 3)")
