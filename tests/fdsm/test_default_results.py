@@ -44,9 +44,9 @@ def test_numbers_come_from_the_report_and_missing_benchmarks_say_how(folder: Pat
 
 
 def test_benchmark_reports_fill_their_rows(folder: Path, tmp_path: Path):
-    (folder / "bench-live.json").write_text(json.dumps({"frame_size": [540, 960], "pipeline_fps": 12.34,
-                                                        "pose_only_fps": 13.5, "pose_ms_p50": 70.2,
-                                                        "score_ms_p50": 2.25}))
+    clip = {"video": "/somewhere/demo.mp4", "errors": [], "fps": 12.34, "first_answer_s": 2.5, "pose_ms_p50": 70.2,
+            "score_ms_p50": 2.25, "peak_rss_mb": 801.2}
+    (folder / "bench-live.json").write_text(json.dumps({"labels": 7, "clips": {"1 person": clip}}))
     sets = {"trained": {"title": "T", "pairs": 10, "a_shown_at_switch": 8, "b_shown_at_switch": 1, "median_s": 1.43,
                         "p25_s": 1.2, "p75_s": None, "p90_s": None, "never": 3, "never_after_a": 3,
                         "steady_b_accuracy": 0.615}}
@@ -54,7 +54,10 @@ def test_benchmark_reports_fill_their_rows(folder: Path, tmp_path: Path):
                                                             "smoothing": "app", "lead_s": 3.0, "hold_s": 5.0,
                                                             "blend_s": 0.2, "app_peak_rss_mb": 987.6}))
     block = results.readme_block(folder, tmp_path / "no-config.json")
-    assert "12.3 vs 13.5 frames/s" in block and "median 1.43 s over the 8 of 10" in block and "988 MB RSS" in block
+    assert "| the live pipeline, 1 person (demo.mp4, 7 labels) | " in block
+    assert ("| 12.3 frames/s processed; 2.5 s to the first answer; 70 ms pose p50; 2.2 ms scoring p50; 801 MB peak RSS "
+            "| `fdsm-bench live` |") in block
+    assert "median 1.43 s over the 8 of 10" in block and "988 MB RSS" in block
     page = results.page(folder, tmp_path / "no-config.json")
     assert "| T | 10 | 8 | 1.43 s (1.20 s-never) | never | 3 | 61.5 % |" in page
 
