@@ -56,10 +56,10 @@ def window_seconds(recognizer: RecognizerLike | None) -> float:
 
 def pose_stream() -> SkeletonStream:
     """MediaPipe in "video" mode for cameras too (the Pipeline hands it increasing timestamps either way), two
-    bodies, on frames shrunk to POSE_SIDE."""
+    bodies (a second look for one hidden behind the other), on frames shrunk to POSE_SIDE."""
     from pose.stream import SkeletonStream
 
-    return SkeletonStream(mode="video", num_poses=2, smoothing=True, max_side=POSE_SIDE)
+    return SkeletonStream(mode="video", num_poses=2, smoothing=True, max_side=POSE_SIDE, second_look=True)
 
 
 def window_buffer(seconds: float) -> WindowBuffer:

@@ -14,6 +14,7 @@ import numpy as np
 from fdsm.skeleton import MAX_BODIES, NUM_JOINTS
 from pose.estimator import PersonLandmarks, PoseEstimator, check_frame
 from pose.ntu import HIPS, to_ntu25
+from pose.second_look import SecondLook
 from pose.smoothing import OneEuroFilter
 from pose.tracking import Tracker
 from pose.trajectory import root_position
@@ -77,15 +78,24 @@ class SkeletonMapper:
         return StreamFrame(t, skeleton, sum(m is not None for m in marks), present, tuple(marks))
 
 
+TOGETHER_S = 3.0  # after two bodies were seen, a one-person frame gets a second look for this long
+PROBE_S = 1.0  # otherwise at most one second look a second
+
+
 class SkeletonStream(SkeletonMapper):
-    """BGR frames -> NTU-25 rows: a PoseEstimator in front of a SkeletonMapper. Close it (or use `with`)."""
+    """BGR frames -> NTU-25 rows: a PoseEstimator in front of a SkeletonMapper. Close it (or use `with`).
+
+    `second_look=True` (two bodies only) looks again for a person hidden behind the one found (pose.second_look).
+    """
 
     def __init__(self, mode: str = "video", num_poses: int = 2, smoothing: bool = True, focal: float | None = None,
                  estimator: PoseEstimator | None = None, tracker: Tracker | None = None,
-                 max_side: int | None = None) -> None:
+                 max_side: int | None = None, second_look: bool = False) -> None:
         super().__init__(smoothing=smoothing, focal=focal, tracker=tracker)
         self.estimator = estimator if estimator is not None else PoseEstimator(mode=mode, num_poses=num_poses)
         self.max_side = max_side
+        self.second_look = SecondLook() if second_look and self.estimator.num_poses == 2 else None
+        self._two_seen = self._probed = -np.inf
 
     def process(self, frame: np.ndarray, t: float | None = None) -> StreamFrame:
         """Detect, map, track and smooth one frame seen at `t` seconds (live mode: None = now).
@@ -97,11 +107,24 @@ class SkeletonStream(SkeletonMapper):
         frame = check_frame(frame)
         if t is None and self.estimator.mode == "live":
             t = time.monotonic()
-        people = self.estimator.detect(shrink(frame, self.max_side), t)
-        return self.map_people(people, frame.shape[1], frame.shape[0], 0.0 if t is None else t)
+        small = shrink(frame, self.max_side)
+        people = self.estimator.detect(small, t)
+        t = 0.0 if t is None else t
+        if self.second_look is not None and len(people) == 1 and self._look_again(t):
+            self._probed = t
+            if (hidden := self.second_look.find(small, people[0])) is not None:
+                people.append(hidden)
+        if len(people) == 2:
+            self._two_seen = t
+        return self.map_people(people, frame.shape[1], frame.shape[0], t)
+
+    def _look_again(self, t: float) -> bool:
+        return t - self._two_seen <= TOGETHER_S or not 0 <= t - self._probed < PROBE_S
 
     def close(self) -> None:
         self.estimator.close()
+        if self.second_look is not None:
+            self.second_look.close()
 
     def __enter__(self) -> SkeletonStream:
         return self
