@@ -161,8 +161,11 @@ class Pipeline:
         with self._lock:
             labels, self._pending_labels = self._pending_labels, None
             recognizer, self._pending_recognizer = self._pending_recognizer, None
-        if recognizer is not None:  # a new model: (re)apply the labels to it
-            self.recognizer, labels, self.labels = recognizer, labels if labels is not None else self.labels, ()
+        if recognizer is not None:  # a new model takes the labels, unless its loader gave it them (set_labels: ~1 s)
+            self.recognizer = recognizer
+            labels = labels if labels is not None else self.labels
+            if tuple(getattr(recognizer, "labels", ())) != labels:
+                self.labels = ()
         if labels is None or labels == self.labels:
             return
         if self.recognizer is not None and labels:

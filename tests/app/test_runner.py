@@ -83,3 +83,24 @@ def test_a_failed_load_is_reported_and_pose_keeps_running(demo_clip: Path) -> No
     errors = [p for k, p in items if k == "error"]
     assert errors == ["model loading failed: RuntimeError: weights are corrupt"]
     assert [p for k, p in items if k == "model"][-1] == "no model"
+
+
+def test_a_model_handed_over_with_the_labels_set_is_not_given_them_again() -> None:
+    """set_labels costs about a second on the real model: the loader applies the first labels, the frame loop
+    must not repeat them; a model without them gets them before its first window."""
+    import numpy as np
+
+    from app.sources import Frame
+
+    frames = [Frame(np.full((8, 8, 3), 100, np.uint8), i / 30, i) for i in range(40)]
+    pipe = Pipeline(FakePose(1), FakeWindows(seconds=0.3, stride=0.1), None, ["wave", "jump"], ScoreSmoother())
+    pipe.process(frames[0])
+    ready = FakeRecognizer()
+    ready.set_labels(["wave", "jump"])
+    calls: list[list[str]] = []
+    ready.set_labels = calls.append  # type: ignore[method-assign]
+    pipe.set_recognizer(ready)
+    assert any(pipe.process(f).scored for f in frames[1:20]) and calls == []
+    bare = FakeRecognizer()
+    pipe.set_recognizer(bare)
+    assert any(pipe.process(f).scored for f in frames[20:]) and bare.labels == ["wave", "jump"]
