@@ -172,14 +172,15 @@ def reaction_section(reaction: dict[str, Any] | None) -> list[str]:
     """Every test set of the reaction benchmark: switches timed, median and spread, never, steady accuracy."""
     if reaction is None:
         return [_missing("bench-reaction.json")]
+    shown = "no smoothing" if reaction["smoothing"] == "raw" else "the app's smoothing and unsure margin"
     lines = [f"Action A then action B (real recordings joined with a {reaction['blend_s']:g} s blend, A for "
              f"{reaction['lead_s']:g} s, B for {reaction['hold_s']:g} s), replayed through the app's pipeline (window "
-             f"{reaction['window_s']:g} s, a scored window every {reaction['stride_s']:g} s, smoothing: "
-             f"{reaction['smoothing']}) with {reaction['labels']} labels typed: A's and B's names and "
+             f"{reaction['window_s']:g} s, a scored window every {reaction['stride_s']:g} s, {shown}) with "
+             f"{reaction['labels']} labels typed: A's and B's names and "
              f"{reaction['labels'] - 2} others. Reaction time: from B's start to the first window showing B, over "
              "the changes where A was shown when B started; a change never shown counts as slowest.", "",
-             "| test set | changes | A shown at the change | reaction median (p25-p75) | p90 | B never shown | "
-             "windows wholly inside B showing B |", "|---|---:|---:|---|---|---:|---:|"]
+             "| test set | changes | A shown at the change | reaction median (p25-p75) | p90 | B never shown: of all "
+             "changes / of those timed | windows wholly inside B showing B |", "|---|---:|---:|---|---|---:|---:|"]
 
     def s_(v: float | None) -> str:
         return "never" if v is None else f"{v:.2f} s"
@@ -187,7 +188,8 @@ def reaction_section(reaction: dict[str, Any] | None) -> list[str]:
     for s in reaction["sets"].values():
         acc = "-" if s["steady_b_accuracy"] is None else f"{100 * s['steady_b_accuracy']:.1f} %"
         lines.append(f"| {s['title']} | {s['pairs']} | {s['a_shown_at_switch']} | {s_(s['median_s'])} "
-                     f"({s_(s['p25_s'])}-{s_(s['p75_s'])}) | {s_(s['p90_s'])} | {s['never']} | {acc} |")
+                     f"({s_(s['p25_s'])}-{s_(s['p75_s'])}) | {s_(s['p90_s'])} | {s['never']} / {s['never_after_a']} "
+                     f"| {acc} |")
     return lines
 
 

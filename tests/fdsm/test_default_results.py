@@ -59,7 +59,7 @@ def test_benchmark_reports_fill_their_rows(folder: Path, tmp_path: Path):
             "| `fdsm-bench live` |") in block
     assert "median 1.43 s over the 8 of 10" in block and "988 MB RSS" in block
     page = results.page(folder, tmp_path / "no-config.json")
-    assert "| T | 10 | 8 | 1.43 s (1.20 s-never) | never | 3 | 61.5 % |" in page
+    assert "| T | 10 | 8 | 1.43 s (1.20 s-never) | never | 3 / 3 | 61.5 % |" in page
 
 
 def test_bad_input_is_one_clear_error(folder: Path, tmp_path: Path):
