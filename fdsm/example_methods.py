@@ -25,7 +25,7 @@ INVERSION_LR = 0.05
 # Prototype mapping onto the error scale, in the checkpoint's error spreads: a window's example-backed error is the
 # mean of its typed-label errors + error_spread * (PROTOTYPE_SCALE * cosine distance - PROTOTYPE_SHIFT).
 PROTOTYPE_SCALE = 32.0
-PROTOTYPE_SHIFT = 1.75
+PROTOTYPE_SHIFT = 1.5
 
 
 @dataclass
