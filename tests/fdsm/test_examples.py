@@ -195,3 +195,18 @@ def test_foreign_npz_is_refused(checkpoint, tmp_path):
         recognizer(checkpoint).load_examples(tmp_path / "foreign.npz")
     with pytest.raises(ExampleError, match="no such examples file"):
         recognizer(checkpoint).load_examples(tmp_path / "missing.npz")
+
+
+@pytest.mark.needs_data
+def test_fewshot_bench_on_real_utdmhad_takes(shared_data, capsys):
+    """The benchmark end to end on the real data (one draw, the default method): far above chance (10 %)."""
+    import json
+
+    from fdsm.bench_fewshot import main
+
+    assert main(["--utdmhad", str(shared_data / "utdmhad"), "--methods", "prototype", "--draws", "1",
+                 "--shots", "1", "--repeats", "1", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)["methods"]["prototype"]
+    (top1,) = out["fewshot"].values()
+    assert top1["1-shot"]["mean"] > 30.0
+    assert set(out["mixed"]["1-shot"]) == {"typed", "taught"} and out["costs"]["add_example_s"] > 0
