@@ -29,7 +29,8 @@ END = "<!-- results:end -->"
 # file in docs/results -> the command that writes it (run from the repository root)
 SOURCES: dict[str, str] = {
     "default-protocol.json": "fdsm-eval --protocol default assets/checkpoints/default --corpora C "
-                             "--json docs/results/default-protocol.json --report docs/results/default-protocol.md",
+                             "--json docs/results/default-protocol.json --report docs/results/default-protocol.md "
+                             "--confusion docs/results/default-confusion.png",
     "bench-scorer.json": "fdsm-bench scorer --json > docs/results/bench-scorer.json",
     "bench-text.json": "fdsm-bench text --json > docs/results/bench-text.json",
     "bench-live.json": "fdsm-bench live --json > docs/results/bench-live.json",
