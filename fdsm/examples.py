@@ -76,14 +76,17 @@ def check_example(skeleton: np.ndarray, fps: float) -> np.ndarray:
 
 
 def crops(skeleton: np.ndarray, fps: float, cfg: ModelConfig, stride_s: float = CROP_STRIDE_S) -> np.ndarray:
-    """Normalized model windows over an example: `window_seconds` long every `stride_s` (one if it is shorter)."""
+    """Normalized model windows over an example: `window_seconds` long every `stride_s` (the whole example when it
+    is shorter), keeping those with a person in at least MIN_PRESENT of their frames (the whole example if none)."""
     span, n = max(2, round(cfg.window_seconds * fps)), len(skeleton)
-    if n <= span:
-        return normalize(skeleton, cfg.window_frames)[None]
-    starts = list(range(0, n - span + 1, max(1, round(stride_s * fps))))
-    if starts[-1] != n - span:
+    present = body_valid(skeleton).any(axis=1)
+    starts = list(range(0, max(n - span, 0) + 1, max(1, round(stride_s * fps))))
+    if starts[-1] != max(n - span, 0):
         starts.append(n - span)
-    return np.stack([normalize(skeleton[a:a + span], cfg.window_frames) for a in starts])
+    kept = [a for a in starts if present[a:a + span].mean() >= MIN_PRESENT]
+    if not kept:
+        return normalize(skeleton, cfg.window_frames)[None]
+    return np.stack([normalize(skeleton[a:a + span], cfg.window_frames) for a in kept])
 
 
 def weights_id(checkpoint: Checkpoint) -> str:

@@ -78,6 +78,14 @@ def test_a_few_missing_joints_are_tolerated():
     assert check_example(take, 30.0).shape == (90, 1, 25, 3)
 
 
+def test_an_example_whose_person_leaves_keeps_the_crops_with_them(checkpoint):
+    take = motion("squat", seconds=4.0)
+    take[66:] = np.nan  # the person walks out after 2.2 s
+    rec = recognizer(checkpoint)
+    assert rec.add_example("squat", take, 30.0) == 1
+    assert len(rec.teacher.fits["squat"][0]) == 5  # of the 9 crops (every 8 frames), those starting at <= 32
+
+
 def test_empty_label_is_refused(checkpoint):
     rec = recognizer(checkpoint)
     with pytest.raises(ExampleError, match="needs a name"):
