@@ -153,7 +153,7 @@ def _main(argv: Sequence[str] | None) -> int:
     p.add_argument("--labels", type=int, default=5, help="names typed per run (default 5)")
     p.add_argument("--sequences", type=int, default=120, help="sequences per set (default 120)")
     p.add_argument("--span", type=float, default=4.0, help="seconds each sequence is tiled to (default 4)")
-    p.add_argument("--quantile", type=float, default=0.9, help="share of absent windows kept unsure (default 0.9)")
+    p.add_argument("--quantile", type=float, default=0.5, help="share of absent windows kept unsure (default 0.5)")
     p.add_argument("--trials", type=int, default=200, help="synthetic streams per strength (default 200)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--synthetic-only", action="store_true", help="only the take-over table (no data, no model)")

@@ -208,10 +208,11 @@ class Clips:
 
 
 def corpus_file(name: str, corpora: Path | None, data: Path) -> Path:
-    """`name`.npz from `corpora`, or built once from the raw `data` into the cache (fdsm-prepare's builders)."""
+    """`name`.npz from `corpora`, or built once from the raw `data` into the cache (fdsm-prepare's builders, with
+    the camera's joints as fdsm-prepare writes them)."""
     from fdsm.data.corpus import save_corpus
     from fdsm.data.pool import POOL_BANKS
-    from fdsm.data.prepare import BUILDERS
+    from fdsm.data.prepare import BUILDERS, as_camera_sees
     from fdsm.data.sources import cache_dir
 
     if corpora is not None:
@@ -219,7 +220,7 @@ def corpus_file(name: str, corpora: Path | None, data: Path) -> Path:
         if not path.is_file():
             raise FileNotFoundError(f"missing corpus {path} (build it with fdsm-prepare {name})")
         return path
-    folder = cache_dir() / "corpora"
+    folder = cache_dir() / "camera-corpora"
     path = folder / f"{name}.npz"
     if path.is_file():
         return path
@@ -228,7 +229,7 @@ def corpus_file(name: str, corpora: Path | None, data: Path) -> Path:
     src = {"pool": folder, SYNTH: data}.get(name, data / name)
     print(f"{PROG}: building {path} once from {src}", file=sys.stderr)
     module, func = BUILDERS[name].split(":")
-    save_corpus(path, getattr(importlib.import_module(module), func)(src))
+    save_corpus(path, as_camera_sees(getattr(importlib.import_module(module), func)(src)))
     return path
 
 
@@ -330,7 +331,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--set", choices=SETS, nargs="+", default=list(SETS), help="test set(s) (default: both)")
     p.add_argument("--data", type=Path, help=f"the raw labelled corpora (default: {DATA_DIR})")
     p.add_argument("--corpora", type=Path, help="folder with fdsm-prepare's nwucla.npz / pool.npz (else built from "
-                   "--data once, into the cache's corpora/ folder; delete a file there to rebuild it)")
+                   "--data once, into the cache's camera-corpora/ folder; delete a file there to rebuild it)")
     p.add_argument("--checkpoint", help="model folder (default: the bundled checkpoint)")
     p.add_argument("--pairs", type=int, default=200, help="pairs per test set (default 200)")
     p.add_argument("--distractors", type=int, default=3, help="labels typed besides A's and B's (default 3)")

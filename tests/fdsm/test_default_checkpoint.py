@@ -42,7 +42,8 @@ def test_files_size_and_recorded_training():
     assert config["text_encoder"] == "minilm" and config["normalization_version"] == NORMALIZATION_VERSION
     assert config["split"] == protocol.SPLIT_NAME and config["text_level"] == "name"
     trained = {config["class_names"][i] for i in config["training"]["train_classes"]}
-    assert not trained & set(protocol.HELDOUT) and not trained & set(NWUCLA_NAMES)
+    # NW-UCLA's data is never pooled (test_data_pool); its names trained on are the report's "concept in the pool"
+    assert not trained & set(protocol.HELDOUT) and trained & set(NWUCLA_NAMES) <= set(protocol.NWUCLA_IN_POOL)
     card = (DEFAULT / "model_card.md").read_text()
     assert "CC BY-NC 4.0" in card and "no commercial use" in card
     # The shipped graph was exported from these very weights and model config, so loading never re-exports it.
@@ -107,15 +108,15 @@ def test_answer_does_not_depend_on_where_the_person_stands_or_faces(recognizers,
         assert a.errors[name] == pytest.approx(b.errors[name], rel=1e-3, abs=1e-4)
 
 
-# Errors and probabilities of the shipped checkpoint on the `waving_sequence` window, computed with the code as
-# it was before the text policy was made one function: the recorded policy (typed-name v1) must reproduce the
-# texts the checkpoint was trained and shipped with, so these numbers must not move.
-PINNED_ERRORS = {"wave right hand": 0.626894, "drinking water": 2.71278, "Jumping jacks": 3.43102,
-                 "summon a dragon": 2.984631, "waving": 2.037976, "sit down": 3.580489, "clap hands": 2.680911,
-                 "squat": 3.520793}
-PINNED_SCORES = {"wave right hand": 0.221723, "drinking water": 0.106929, "Jumping jacks": 0.083184,
-                 "summon a dragon": 0.124654, "waving": 0.173557, "sit down": 0.101212, "clap hands": 0.108127,
-                 "squat": 0.080614}
+# Errors and probabilities of the shipped checkpoint on the `waving_sequence` window, pinned when it shipped: a
+# change of the text policy, the normalization or the scorer moves them (re-pin only with a newly shipped checkpoint).
+# "waving" wins over the trained "wave right hand": trained names carry the seen-name offset in a mixed label set.
+PINNED_ERRORS = {"wave right hand": 0.576076, "drinking water": 2.070491, "Jumping jacks": 3.249359,
+                 "summon a dragon": 2.233532, "waving": 0.582103, "sit down": 3.209406, "clap hands": 2.599192,
+                 "squat": 3.506627}
+PINNED_SCORES = {"wave right hand": 0.268628, "drinking water": 0.060543, "Jumping jacks": 0.033325,
+                 "summon a dragon": 0.091754, "waving": 0.4761, "sit down": 0.01945, "clap hands": 0.035739,
+                 "squat": 0.014462}
 
 
 @pytest.mark.parametrize("backend", ["torch", "onnx"])
@@ -126,4 +127,4 @@ def test_recorded_text_policy_reproduces_the_shipped_scores(backend, waving_sequ
     res = rec.recognize(waving_sequence, fps=30.0)
     assert res.errors == pytest.approx(PINNED_ERRORS, abs=2e-6)
     assert res.scores == pytest.approx(PINNED_SCORES, abs=2e-6)
-    assert res.top == "wave right hand"
+    assert res.top == "waving"
