@@ -17,6 +17,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "pose-noise": ("pose.noise:main", "jitter, depth noise, missing joints and frame rate of the live skeleton"),
     "live": ("app.benchmark:main", "end-to-end headless pipeline rate next to the pose-only rate"),
     "fewshot": ("fdsm.bench_fewshot:main", "labels taught by example: N-way K-shot top-1, mixed set, costs"),
+    "videos": ("app.video_report:main", "the repository's real videos through the whole pipeline: labels per window"),
     "reaction": ("app.reaction:main", "time for the shown label to follow a change of action; the app's peak RSS"),
     "soak": ("app.soak:main", "the real window on a looping clip under Xvfb for --minutes: alive and updating"),
     "decision": ("app.calibration:main", "the unsure margin calibrated on real windows; label take-over on "

@@ -103,11 +103,15 @@ def stat(values: list[float]) -> dict[str, float]:
     return {"mean": 100 * float(np.mean(values)), "std": 100 * float(np.std(values)), "n": len(values)}
 
 
-def fewshot(rec: Any, method: str, task: Task, ways: int, shots: int, draws: int, seed: int) -> dict[str, float]:
-    """N-way K-shot top-1 over `draws` draws of classes and example takes."""
+def fewshot(rec: Any, method: str, task: Task, ways: int, shots: int, draws: int, seed: int,
+            untrained_only: bool = False) -> dict[str, float]:
+    """N-way K-shot top-1 over `draws` draws of classes and example takes; `untrained_only` draws only classes the
+    checkpoint was not trained on (its encoder has seen the others, which would flatter the examples)."""
     rng = np.random.default_rng([seed, shots, ways])
     accs = []
     all_classes = np.unique(task.example_labels)
+    if untrained_only:
+        all_classes = np.array([c for c in all_classes if not rec.checkpoint.is_trained(task.names[c])])
     for _ in range(draws):
         classes = np.sort(rng.choice(all_classes, min(ways, len(all_classes)), replace=False))
         rows = np.flatnonzero(np.isin(task.test_labels, classes))
@@ -230,18 +234,26 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if args.nwucla:
         takes = read_takes(Path(args.nwucla), "nwucla")
         tasks.append((build_task(rec, "NW-UCLA cross-view (examples view 1, tests views 2+3), 10-way", "nwucla", takes,
-                                 lambda t: t.view == 1, lambda t: t.view in (2, 3), lambda t: t.view), 10))
+                                 lambda t: t.view == 1, lambda t: t.view in (2, 3), lambda t: t.view), 10, False))
     utd = read_takes(Path(args.utdmhad), "utdmhad") if args.utdmhad else []
     if utd:
-        tasks.append((build_task(rec, f"UTD-MHAD cross-subject (examples s1-4, tests s5-8), {args.ways}-way", "utdmhad",
-                                 utd, lambda t: t.subject in UTD_EXAMPLE_SUBJECTS,
-                                 lambda t: t.subject in UTD_TEST_SUBJECTS, lambda t: t.subject), args.ways))
+        from fdsm.text.prompts import load_bank
+
+        names = [c.name for c in load_bank("utdmhad")]
+        ways = min(args.ways, sum(not rec.checkpoint.is_trained(n) for n in names))
+        if ways < 2:
+            raise FdsmError("the checkpoint was trained on all but one UTD-MHAD class: no few-shot test is left")
+        tasks.append((build_task(rec, f"UTD-MHAD cross-subject (examples s1-4, tests s5-8), {ways}-way over the "
+                                 "classes the checkpoint did not train on", "utdmhad", utd,
+                                 lambda t: t.subject in UTD_EXAMPLE_SUBJECTS,
+                                 lambda t: t.subject in UTD_TEST_SUBJECTS, lambda t: t.subject), ways, True))
     if not tasks:
         raise FdsmError("give --nwucla and/or --utdmhad (a dataset folder or its .tar.xz archive)")
     for method in args.methods:
         res: dict[str, Any] = {"fewshot": {}}
-        for task, ways in tasks:
-            res["fewshot"][task.title] = {f"{k}-shot": fewshot(rec, method, task, ways, k, args.draws, args.seed)
+        for task, ways, untrained in tasks:
+            res["fewshot"][task.title] = {f"{k}-shot": fewshot(rec, method, task, ways, k, args.draws, args.seed,
+                                                               untrained)
                                           for k in args.shots}
         if utd:
             task = tasks[-1][0]
