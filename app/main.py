@@ -33,7 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--record", metavar="OUT.mp4", help="write the annotated video (mp4v)")
     p.add_argument("--checkpoint", metavar="DIR", help="model folder (default: the bundled checkpoint)")
     p.add_argument("--examples", metavar="FILE", help="labels taught by example, made by `fdsm-live teach` "
-                   "(see `fdsm-live teach --help`); they are scored beside the typed labels")
+                   "(see `fdsm-live teach --help`) or the window's Teach; they are scored beside the typed labels "
+                   "(window default: examples.npz beside the app's settings, where Teach saves)")
     p.add_argument("--no-loop", action="store_true", help="window: stop at the end of --video instead of looping")
     p.add_argument("--raw", action="store_true", help="show each window's own scores and their argmax (no EMA, never "
                    "\"unsure\")")
@@ -121,9 +122,6 @@ def _main(argv: Sequence[str] | None) -> int:
         raise FdsmError("--json is written by the headless replay: add --headless (and --video FILE)")
     if args.headless:
         return _headless(args, labels)
-    if args.examples and has_display():
-        raise FdsmError("--examples is read by the headless replay (the window cannot teach or show taught labels "
-                        "yet): add --headless and --video FILE")
     if not has_display():
         if args.camera is not None:
             raise FdsmError("no display found (DISPLAY/WAYLAND_DISPLAY unset): the camera view needs a window")

@@ -10,15 +10,18 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
 from app.smoothing import ScoreSmoother, SmoothedScores
 from app.sources import Frame
+from fdsm.cli import USER_ERRORS
 from fdsm.skeleton import body_valid
 
 MAX_GAP_S = 1.0  # a larger jump in source time (seek, loop, stalled camera) starts a fresh window
+TeachDone = Callable[[str, int, "str | None"], None]  # (label, its example count, None or why nothing was taught)
 
 
 class PoseOutput(Protocol):
@@ -99,6 +102,24 @@ class Update:
     matches: dict[str, str | None] = field(default_factory=dict)
     trained: frozenset[str] = frozenset()  # labels the checkpoint was trained on
     people: tuple = ()  # per slot: the person's display number (stable colour), None for an empty slot
+    taught: dict[str, int] = field(default_factory=dict)  # label -> its number of examples (taught labels only)
+    teaching: float | None = None  # seconds left of the example being recorded, None when not recording
+
+
+@dataclass
+class Recording:
+    """An example being recorded from the stream: the pose rows of the frames in its first `seconds`."""
+
+    label: str
+    seconds: float
+    on_done: TeachDone
+    times: list[float] = field(default_factory=list)
+    rows: list[np.ndarray] = field(default_factory=list)
+
+    def fps(self) -> float:
+        """The mean frame rate of the recorded rows (a live loop drops frames, so they are not evenly spaced)."""
+        span = self.times[-1] - self.times[0] if len(self.times) > 1 else 0.0
+        return (len(self.times) - 1) / span if span > 0 else 30.0
 
 
 class Pipeline:
@@ -121,6 +142,12 @@ class Pipeline:
         self._last_src_t: float | None = None
         self._offset = 0.0
         self._numbers = PersonNumbers()
+        self.examples_file: Path | None = None  # taught examples are saved here after each change
+        self.taught: dict[str, int] = {}
+        self._model_lock = threading.RLock()  # the recognizer is used by the frame loop and by forget()
+        self._recording: Recording | None = None
+        self._next_recording: Recording | None = None
+        self._swap_recording = False
 
     def set_labels(self, labels: Sequence[str]) -> None:
         """Queue a new label list; it is applied (text encoded) on the pipeline's own thread before the next frame."""
@@ -132,21 +159,46 @@ class Pipeline:
         with self._lock:
             self._pending_recognizer = recognizer
 
+    def teach(self, label: str, seconds: float, on_done: TeachDone) -> None:
+        """Record the next `seconds` of stream time from the next frame on, then teach them to `label` on the
+        pipeline's thread; `on_done` is called there once (a failure leaves the examples and their file as they
+        were). A recording already running is replaced."""
+        with self._lock:
+            self._next_recording, self._swap_recording = Recording(label, seconds, on_done), True
+
+    def cancel_teach(self) -> None:
+        """Drop the recording in progress (or about to start) without teaching anything or calling back."""
+        with self._lock:
+            self._next_recording, self._swap_recording = None, True
+
+    def forget(self, label: str, everything: bool, on_done: TeachDone) -> None:
+        """Delete `label`'s last example (or all of them) and save, on a short thread of its own (a paused replay
+        runs no frames); `on_done` is called there once."""
+        threading.Thread(target=self._forget, args=(label, everything, on_done), daemon=True,
+                         name="fdsm-forget").start()
+
     def process(self, frame: Frame) -> Update:
-        self._apply_labels()
+        with self._model_lock:
+            self._apply_labels()
         t = self._stream_time(frame.t)
         t0 = self._clock()
         pose = self.pose.process(frame.image, t)
         t1 = self._clock()
         window = self._windows.push(t, pose.skeleton)
         t2 = self._clock()
+        teaching = self._record(t, pose.skeleton)
+        with self._model_lock:
+            self.taught = _counts(self.recognizer)
         timings = {"pose": 1e3 * (t1 - t0), "window": 1e3 * (t2 - t1)}
         people = self._numbers.assign(pose.track_ids, pose.landmarks)
         update = Update(frame, pose.persons, pose.landmarks, pose.track_ids, timings, labels=self.labels,
-                        matches=self.matches, trained=self.trained, people=people)
+                        matches=self.matches, trained=self.trained, people=people, taught=dict(self.taught),
+                        teaching=teaching)
         if window is not None and self.recognizer is not None and self.labels:
-            result = self.recognizer.recognize(window.skeleton, fps=window.fps)
-            timings["score"] = 1e3 * (self._clock() - t2)
+            t3 = self._clock()
+            with self._model_lock:
+                result = self.recognizer.recognize(window.skeleton, fps=window.fps)
+            timings["score"] = 1e3 * (self._clock() - t3)
             found = getattr(result, "matches", None) or {}
             update.matches = self.matches = {label: _match_name(found.get(label)) for label in self.labels}
             trained = getattr(result, "trained", None) or {}
@@ -178,14 +230,84 @@ class Pipeline:
         """Source time made strictly increasing across seeks and loops (MediaPipe needs it); a jump resets windows."""
         last = self._last_src_t
         if last is not None and not (last < src_t <= last + MAX_GAP_S):
+            if self._recording is not None:
+                rec, self._recording = self._recording, None
+                rec.on_done(rec.label, self.taught.get(rec.label, 0), "the video jumped (a seek, a loop or a "
+                            "stalled camera) while recording: show the action again")
             self._offset = (last + self._offset) - src_t + 1.0 / 30.0
             self._windows.reset()
             self._smoother.reset()
         self._last_src_t = src_t
         return src_t + self._offset
 
+    def _record(self, t: float, skeleton: np.ndarray) -> float | None:
+        """Add this frame's pose to the example being recorded, or teach it once it spans its seconds (this frame
+        is then not part of it). Returns the seconds left to record, None when not recording."""
+        with self._lock:
+            if self._swap_recording:
+                self._recording, self._swap_recording = self._next_recording, False
+                self._next_recording = None
+        rec = self._recording
+        if rec is None:
+            return None
+        if rec.times and t - rec.times[0] >= rec.seconds - 1e-6:
+            self._recording = None
+            with self._model_lock:
+                count, problem = self._add_example(rec)
+            rec.on_done(rec.label, count, problem)
+            return None
+        rec.times.append(t)
+        rec.rows.append(np.array(skeleton, np.float32))
+        return max(0.0, rec.seconds - (t - rec.times[0]))
+
+    def _add_example(self, rec: Recording) -> tuple[int, str | None]:
+        """Teach the recording to the recognizer and save; (the label's count, None or the one-line reason)."""
+        recognizer = self.recognizer
+        if recognizer is None or not hasattr(recognizer, "add_example"):
+            return 0, "the action model has not loaded yet: try again in a moment"
+        try:
+            count = recognizer.add_example(rec.label, np.stack(rec.rows), rec.fps())
+        except USER_ERRORS as exc:
+            return self.taught.get(rec.label, 0), str(exc)
+        except Exception as exc:  # a bug must reach the user as a message, not end the frame loop
+            return self.taught.get(rec.label, 0), f"teaching failed: {type(exc).__name__}: {exc}"
+        return count, self._save()
+
+    def _forget(self, label: str, everything: bool, on_done: TeachDone) -> None:
+        with self._model_lock:
+            recognizer = self.recognizer
+            have = _counts(recognizer).get(label, 0) if recognizer is not None else 0
+            if not have:
+                on_done(label, 0, f"{label!r} has no examples to delete")
+                return
+            try:
+                for index in range(have - 1, -1 if everything else have - 2, -1):
+                    recognizer.remove_example(label, index)
+            except USER_ERRORS as exc:
+                problem: str | None = str(exc)
+            else:
+                problem = self._save()
+            left = _counts(recognizer).get(label, 0)
+        on_done(label, left, problem)
+
+    def _save(self) -> str | None:
+        """Write the examples file when there is one; None, or why it could not be written."""
+        if self.examples_file is None:
+            return None
+        try:
+            self.recognizer.save_examples(self.examples_file)
+        except (OSError, *USER_ERRORS) as exc:
+            return f"the examples could not be saved to {self.examples_file}: {exc}"
+        return None
+
     def close(self) -> None:
         self.pose.close()
+
+
+def _counts(recognizer: object) -> dict[str, int]:
+    """The recognizer's taught labels and their example counts ({} for one that cannot be taught)."""
+    examples = getattr(recognizer, "examples", None)
+    return dict(examples()) if callable(examples) else {}
 
 
 class PersonNumbers:

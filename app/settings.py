@@ -1,11 +1,15 @@
-"""What the window remembers between runs (QSettings): the label list and the window geometry."""
+"""What the window remembers between runs (QSettings): the label list, the window geometry, and where the labels
+taught by example are kept (a file beside the settings)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
 ORGANIZATION = "FDSM Live"
 APPLICATION = "fdsm-live"
+EXAMPLES_FILE = "examples.npz"
 
 
 class Settings:
@@ -31,3 +35,7 @@ class Settings:
     def set_geometry(self, geometry: QByteArray) -> None:
         self.store.setValue("geometry", geometry)
         self.store.sync()
+
+    def examples_path(self) -> Path:
+        """The user's examples file: beside the settings file, in the same per-user folder."""
+        return Path(self.store.fileName()).with_name(EXAMPLES_FILE)

@@ -11,14 +11,17 @@ import argparse
 import math
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from fdsm.errors import FdsmError
 from fdsm.examples import ExampleError, clean_label
+
+if TYPE_CHECKING:
+    from app.runner import LoadedModel, ModelSetup
 
 PROG = "fdsm-live teach"
 WARMUP_S = 0.5  # frames before --from run through the pose stream too, so its tracker and smoothing have settled
@@ -58,6 +61,40 @@ def with_taught(labels: Sequence[str], recognizer: Any) -> list[str]:
     """`labels` followed by the recognizer's taught labels that are not among them."""
     taught = list(getattr(recognizer, "examples", dict)())
     return list(labels) + [lab for lab in taught if lab not in labels]
+
+
+def with_examples(setup: ModelSetup, path: Path, report: Callable[[str, object], None]) -> ModelSetup:
+    """The window's model setup with the user's examples file: opened into the recognizer as soon as it is loaded
+    (off the UI thread), and written by the pipeline after every taught or deleted example. The outcome is one
+    line: a "status" report, or an "error" one when the file was unreadable and set aside."""
+    setup.pipeline.examples_file = path
+    if setup.load is None:
+        if setup.pipeline.recognizer is not None:
+            _open_and_report(setup.pipeline.recognizer, path, report)
+        return setup
+    load = setup.load
+
+    def load_with_examples() -> LoadedModel:
+        loaded = load()
+        if loaded.recognizer is not None:
+            _open_and_report(loaded.recognizer, path, report)
+        return loaded
+
+    setup.load = load_with_examples
+    return setup
+
+
+def _open_and_report(recognizer: Any, path: Path, report: Callable[[str, object], None]) -> None:
+    if not hasattr(recognizer, "load_examples"):
+        return
+    try:
+        note = open_examples(recognizer, path)
+    except OSError as exc:  # e.g. an unreadable file in a folder where it cannot be renamed aside
+        report("error", f"{path}: cannot be opened or set aside ({exc.strerror or exc}); starting without taught "
+               "labels")
+        return
+    if note:
+        report("status" if path.exists() else "error", note)  # gone: it was unreadable and set aside
 
 
 def cut_from_video(video_path: str | Path, start: float, end: float) -> tuple[np.ndarray, float]:

@@ -4,6 +4,10 @@ The window only draws. The Runner thread does pose, windows and scoring; its rep
 queue that a timer on the UI thread drains, so no Qt call (not even Signal.emit, which PySide6 6.12.0 broke:
 see pyproject.toml) happens off the UI thread. Only the newest frame is ever waiting to be drawn (scored windows
 are all kept, so the timeline misses nothing), so a slow paint never builds a backlog.
+
+Teach (a label's context menu or the Teach button) counts in, then the pipeline records the next seconds of the
+live skeleton stream and teaches them to the label on its own thread; the examples file is saved after each
+change and opened when the model loads.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ from app.pipeline import Scored, Update
 from app.runner import ModelSetup, Runner
 from app.settings import Settings
 from app.sources import FrameSource, Replay, VideoFile
+from app.teach import with_examples
 from app.widgets import ScoreChart, Timeline, VideoView, caption_color
 from fdsm.errors import FdsmError
 
@@ -53,12 +58,14 @@ STALE_S = 1.5  # a decision older than this (seconds) is not shown as "now"
 NO_ONE = "no one in view"
 WATCHING = "watching\u2026"
 DRAIN_MS = 15  # how often the UI thread picks up the worker's reports (about 60 Hz)
+COUNT_IN_S = 3  # Teach counts down this many seconds before recording, so the user can get into view
 STYLE = """
 QMainWindow, QWidget { background: #1b1d22; color: #ebeef3; font-size: 13px; }
 QLabel#topLabel { font-size: 34px; font-weight: 700; padding: 6px 4px; }
 QLabel#caption { color: #969ca8; font-size: 11px; text-transform: uppercase; letter-spacing: 1px; }
 QLabel#matchNote { color: #7ed957; font-size: 11px; }
 QLabel#labelError { color: #ff6b6b; font-size: 11px; }
+QLabel#teachNote { color: #ffb347; font-size: 13px; font-weight: 600; }
 QLineEdit, QListWidget, QComboBox, QSpinBox { background: #262a31; border: 1px solid #343944; border-radius: 4px;
     padding: 4px; }
 QListWidget::item { padding: 3px; }
@@ -97,10 +104,14 @@ class Meter:
 
 class MainWindow(QMainWindow):
     def __init__(self, settings: Settings, setup: Callable[[], ModelSetup], labels: list[str] | None = None,
-                 recorder: Recorder | None = None, loop: bool = True) -> None:
+                 recorder: Recorder | None = None, loop: bool = True, examples_file: Path | None = None) -> None:
         super().__init__()
         self.settings = settings
         self.loop = loop
+        self.examples_file = examples_file
+        self.count_in = COUNT_IN_S
+        self._teaching: str | None = None  # the label being taught (counting in or recording)
+        self._count_left = 0
         self.errors: list[str] = []
         self.model = "loading model..."
         self.source: FrameSource | None = None
@@ -123,7 +134,8 @@ class MainWindow(QMainWindow):
         self._scored: deque[Scored] = deque(maxlen=100)
         self._drain_timer = QTimer(self, interval=DRAIN_MS, timeout=self._drain)
         self._drain_timer.start()
-        self.runner = Runner(setup, self.report, recorder)
+        self._count_timer = QTimer(self, interval=1000, timeout=self._count_down)
+        self.runner = Runner(self._with_examples(setup), self.report, recorder)
         self.runner.set_labels(self.editor.labels())
         self._status_timer = QTimer(self, interval=500, timeout=self._refresh_status)
         self._status_timer.start()
@@ -176,6 +188,9 @@ class MainWindow(QMainWindow):
         self.open_button.clicked.connect(self._choose_video)
         self.camera_button.clicked.connect(lambda: self.open_camera(self.camera_index.value()))
         self.editor.labelsChanged.connect(self._labels_changed)
+        self.editor.teachRequested.connect(self.teach)
+        self.editor.teachCancelled.connect(self.cancel_teaching)
+        self.editor.forgetRequested.connect(self.forget)
         self._set_transport(False)
         self.stats = QLabel()  # permanent: rates, latencies, model; transient messages use say()
         self.stats.setContentsMargins(16, 0, 4, 0)  # a gap between a message and the rates
@@ -284,6 +299,8 @@ class MainWindow(QMainWindow):
             self.say(str(payload), 8000)
         elif kind == "finished":
             self.play_button.setText("Replay")
+        elif kind == "examples":
+            self._examples_changed(*payload)
 
     def _source_opened(self, source: FrameSource) -> None:
         self.source = source
@@ -321,6 +338,10 @@ class MainWindow(QMainWindow):
         self.scored_shown += len(scored)
         if scored:
             self.editor.set_matches(update.matches, update.trained)
+        if update.taught != self.editor.taught():
+            self._taught_changed(update.taught)
+        if self._teaching is not None and not self._count_timer.isActive() and update.teaching is not None:
+            self.editor.show_teaching(f"Teaching {self._teaching!r}: recording, {update.teaching:.1f} s left")
         if update.persons == 0 and not scored:
             self._show_top(NO_ONE, None, update.labels)
             if self.model != "no model":
@@ -369,6 +390,79 @@ class MainWindow(QMainWindow):
         bar.showMessage(bar.fontMetrics().elidedText(message, Qt.TextElideMode.ElideRight, room), ms)
         bar.setToolTip(message)
 
+    # ----- teaching by example -------------------------------------------------------------------------------
+    def _with_examples(self, setup: Callable[[], ModelSetup]) -> Callable[[], ModelSetup]:
+        """`setup`, with the examples file opened when the model loads and saved after each change."""
+        path = self.examples_file
+        if path is None:
+            return setup
+
+        def setup_with_examples() -> ModelSetup:
+            return with_examples(setup(), path, self.report)
+        return setup_with_examples
+
+    def teach(self, label: str) -> None:
+        """Count in, then record the next seconds of the stream and teach them to `label` (one at a time)."""
+        self.cancel_teaching(quiet=True)
+        if self.runner.pipeline is None:
+            self.show_error("The video is still starting: teach in a moment.")
+            return
+        self._teaching, self._count_left = label, self.count_in
+        self._count_down()
+        if self.count_in > 0:
+            self._count_timer.start()
+
+    def cancel_teaching(self, quiet: bool = False) -> None:
+        if self._teaching is None:
+            return
+        self._count_timer.stop()
+        if self.runner.pipeline is not None:
+            self.runner.pipeline.cancel_teach()
+        self._teaching = None
+        self.editor.show_teaching(None)
+        if not quiet:
+            self.say("Teaching cancelled: nothing taught", 5000)
+
+    def forget(self, label: str, everything: bool) -> None:
+        """Delete the label's last example (or all), then save the examples file."""
+        if self.runner.pipeline is None:
+            self.show_error("The video is still starting: delete examples in a moment.")
+            return
+        self.runner.pipeline.forget(label, everything, lambda *done: self.report("examples", ("forget", *done)))
+
+    def _count_down(self) -> None:
+        """Every second of the count-in: "in 3..2..1", then ask the pipeline to record."""
+        label, seconds = self._teaching, self.editor.teach_seconds.value()
+        if label is None:
+            return
+        if self._count_left > 0:
+            self.editor.show_teaching(f"Teaching {label!r} in {self._count_left}... get into view")
+            self._count_left -= 1
+            return
+        self._count_timer.stop()
+        self.editor.show_teaching(f"Teaching {label!r}: recording, {seconds:.1f} s left")
+        self.runner.pipeline.teach(label, float(seconds), lambda *done: self.report("examples", ("teach", *done)))
+
+    def _examples_changed(self, action: str, label: str, count: int, problem: str | None) -> None:
+        """A teach or delete came back from the pipeline: show the new count, or the one reason it failed."""
+        if action == "teach":
+            self._teaching = None
+            self.editor.show_teaching(None)
+        self._taught_changed({**self.editor.taught(), label: count})
+        if problem:
+            self.show_error(f"{'Teaching' if action == 'teach' else 'Deleting examples of'} {label!r}: {problem}")
+            return
+        saved = f", saved to {self.examples_file.name}" if self.examples_file else ""
+        self.say(f"{'Taught' if action == 'teach' else 'Deleted'} {label!r}: {count} example(s) now{saved}", 8000)
+
+    def _taught_changed(self, taught: dict[str, int]) -> None:
+        """New counts; a label newly taught (e.g. from the examples file) joins the list when it is not in it."""
+        old, labels = self.editor.taught(), self.editor.labels()
+        missing = [label for label, n in taught.items() if n and label not in old and label not in labels]
+        self.editor.set_taught(taught)
+        if missing:
+            self.editor.set_labels(labels + missing)
+
     def _labels_changed(self, labels: list[str]) -> None:
         self.statusBar().clearMessage()  # an error about the old list no longer applies
         self.statusBar().setToolTip("")
@@ -379,6 +473,7 @@ class MainWindow(QMainWindow):
         self.chart.set_message("Scoring the new labels...")
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self._count_timer.stop()
         self.settings.set_labels(self.editor.labels())
         self.settings.set_geometry(self.saveGeometry())
         self._status_timer.stop()
@@ -417,8 +512,9 @@ def run_window(args: argparse.Namespace, labels: list[str] | None) -> int:
     settings = Settings()
     labels = labels or remembered_labels(settings)
     recorder = Recorder(args.record, 30.0) if args.record else None
+    examples = Path(args.examples) if args.examples else settings.examples_path()
     window = MainWindow(settings, lambda: model_setup(args.checkpoint, labels, smoother(args)), labels, recorder,
-                        loop=not args.no_loop)
+                        loop=not args.no_loop, examples_file=examples)
     window.show()
     window.start(initial_source(args, window))
     if args.heartbeat:

@@ -93,7 +93,3 @@ def test_open_examples_notes_and_taught_labels_join(tmp_path: Path) -> None:
     note = open_examples(FakeTeachable(fail=True), tmp_path / "other.npz")
     assert "kept aside as other.npz.unreadable-" in note and not (tmp_path / "other.npz").exists()
 
-
-def test_the_window_refuses_examples_in_one_line(capsys, demo_clip: Path, tmp_path: Path) -> None:
-    code, _, err = run(capsys, "--video", str(demo_clip), "--examples", str(tmp_path / "ex.npz"))
-    assert code == 2 and "add --headless" in err and len(err.strip().splitlines()) == 1
