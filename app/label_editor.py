@@ -94,16 +94,21 @@ class LabelEditor(QWidget):
         entry_row.addWidget(self.entry, 1)
         entry_row.addWidget(self.add_button)
         buttons = QHBoxLayout()
-        for b in (self.remove_button, self.up_button, self.down_button, self.teach_button, self.teach_seconds):
+        for b in (self.remove_button, self.up_button, self.down_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         buttons.addWidget(self.examples)
+        teach_row = QHBoxLayout()
+        teach_row.addWidget(self.teach_button)
+        teach_row.addWidget(self.teach_seconds)
+        teach_row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(entry_row)
         layout.addWidget(self.error_note)
         layout.addWidget(self.list, 1)
         layout.addLayout(buttons)
+        layout.addLayout(teach_row)
         layout.addWidget(self.teach_note)
         layout.addWidget(self.match_note)
 
