@@ -128,7 +128,7 @@ def _main(argv: Sequence[str] | None) -> int:
     runs = {name: [launch(clip, labels, args.checkpoint, args.seconds, args.without) for _ in range(args.repeat)]
             for name, clip in clips.items()}
     result = {"labels": len(labels), "seconds": args.seconds, "without": args.without,
-              "clips": {name: {"video": clips[name], **_median(rs)} for name, rs in runs.items()}}
+              "clips": {name: {"video": _shown(clips[name]), **_median(rs)} for name, rs in runs.items()}}
     if args.json:
         print(json.dumps(result))
         return 0
@@ -153,6 +153,12 @@ def _median(runs: list[dict]) -> dict:
         if key != "errors":
             out[key] = float(np.median(values)) if values else None
     return out
+
+
+def _shown(video: str) -> str:
+    """The clip's path relative to the working folder when it lies below it (reports carry no machine paths)."""
+    path = Path(video).resolve()
+    return str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else path.name
 
 
 def main(argv: Sequence[str] | None = None) -> int:
