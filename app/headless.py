@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import TextIO
 
@@ -40,12 +40,15 @@ class Timeline:
                    file=self.out)
 
 
-def label_kinds(labels: tuple[str, ...], trained: frozenset[str], show: int = 5) -> str:
-    """One short line saying which labels the model was trained on and which it scores zero-shot (the first
-    `show` of each named, the rest counted, so 200 labels still make a readable line)."""
-    known = [label for label in labels if label in trained]
-    new = [label for label in labels if label not in trained]
-    return (f"fdsm-live: trained on {len(known)} of {len(labels)} labels ({_some(known, show)}); "
+def label_kinds(labels: tuple[str, ...], trained: frozenset[str], show: int = 5,
+                taught: Collection[str] = ()) -> str:
+    """One short line saying which labels the model was trained on, which are taught by example and which it
+    scores zero-shot (the first `show` of each named, the rest counted, so 200 labels still make a readable line)."""
+    known = [label for label in labels if label in trained and label not in taught]
+    shown = [label for label in labels if label in taught]
+    new = [label for label in labels if label not in trained and label not in taught]
+    by_example = f"; taught by example: {_some(shown, show)}" if shown else ""
+    return (f"fdsm-live: trained on {len(known)} of {len(labels)} labels ({_some(known, show)}){by_example}; "
             f"zero-shot: {_some(new, show)}")
 
 
@@ -95,7 +98,7 @@ def _replay(video: VideoFile, pipeline: Pipeline, sink: JsonLines | Timeline, re
                 last = update.scored
                 count += 1
                 if count == 1:
-                    tqdm.write(label_kinds(update.labels, update.trained), file=sys.stderr)
+                    tqdm.write(label_kinds(update.labels, update.trained, taught=update.taught), file=sys.stderr)
                 sink.write(last)
             if recorder is not None:
                 recorder.write(draw_update(update, last))

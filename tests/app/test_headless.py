@@ -88,6 +88,13 @@ def test_many_labels_are_summarised_in_one_short_line() -> None:
                     "action number 7 and 192 more")
 
 
+def test_taught_labels_are_named_apart_from_zero_shot_ones() -> None:
+    from app.headless import label_kinds
+
+    line = label_kinds(("squat", "lunge", "step"), frozenset({"squat", "lunge"}), taught={"step": 1})
+    assert line == "fdsm-live: trained on 2 of 3 labels (squat, lunge); taught by example: step; zero-shot: none"
+
+
 def test_cli_bad_output_folder_fails_before_any_work(demo_clip: Path, capsys: pytest.CaptureFixture) -> None:
     code, err = run_cli(capsys, "--video", str(demo_clip), "--headless", "--labels", "wave",
                         "--json", "/nonexistent/dir/out.jsonl")
