@@ -15,15 +15,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from app.benchmark import TWO_PEOPLE
+from app.headless import MAX_SIDE
 from app.labels import EXAMPLE_SETS, parse_labels
+from app.main import DEMO_CLIP
 from app.sources import VideoFile
 from fdsm.assets import asset_path
 from fdsm.errors import FdsmError
 
-REPO = Path(__file__).resolve().parents[1]
 # The real clips the repository ships: the demo clip, and the multi-person test clip where a checkout has tests/.
-CLIPS = (asset_path("demo", "pose2sim_single_cam01.mp4"), REPO / "tests" / "pose" / "data" / "pose2sim_multi_cam01.mp4")
-MAX_SIDE = 960  # as the headless replay
+CLIPS = (asset_path(*DEMO_CLIP), TWO_PEOPLE)
 
 
 def replay(video: Path, labels: list[str], checkpoint: str | None) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ from fdsm.recognizer import Recognizer
 from fdsm.skeleton_encoder import SkeletonEncoder
 from tests.conftest import standing_pose
 from tests.fdsm.test_denoiser import randomize
-from tests.fdsm.test_recognizer import FakeTextEncoder
+from tests.fdsm.test_recognizer import FakeTextEncoder, tiny_checkpoint
 
 TYPED = ["wave", "jump up"]
 
@@ -40,11 +40,7 @@ def motion(kind: str, seconds: float = 3.0, fps: float = 30.0, phase: float = 0.
 
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory):
-    cfg = get_preset("tiny", text_stream="cached", temperature=0.05)
-    path = tmp_path_factory.mktemp("teach") / "ck"
-    save_checkpoint(path, cfg, {"encoder": randomize(SkeletonEncoder(cfg), 1, 0.5),
-                                "denoiser": randomize(Denoiser(cfg), 2, 0.05)}, {"text_encoder": "fake"})
-    return path
+    return tiny_checkpoint(tmp_path_factory.mktemp("teach") / "ck", encoder_scale=0.5)
 
 
 def recognizer(path, method: str = "prototype", backend: str = "torch") -> Recognizer:

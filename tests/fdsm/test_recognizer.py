@@ -34,13 +34,17 @@ class FakeTextEncoder:
         return tokens.mean(1), tokens * mask[..., None], mask
 
 
-@pytest.fixture(scope="module")
-def checkpoint(tmp_path_factory):
+def tiny_checkpoint(path, encoder_scale: float = 0.05):
+    """A `tiny`-preset checkpoint with seeded random weights, for the fake text encoder."""
     cfg = get_preset("tiny", text_stream="cached", temperature=0.05)
-    path = tmp_path_factory.mktemp("rec") / "ck"
-    save_checkpoint(path, cfg, {"encoder": randomize(SkeletonEncoder(cfg), 1, 0.05),
+    save_checkpoint(path, cfg, {"encoder": randomize(SkeletonEncoder(cfg), 1, encoder_scale),
                                 "denoiser": randomize(Denoiser(cfg), 2, 0.05)}, {"text_encoder": "fake"})
     return path
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory):
+    return tiny_checkpoint(tmp_path_factory.mktemp("rec") / "ck")
 
 
 def recognizer(path, backend="onnx", **cfg_changes):
