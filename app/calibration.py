@@ -29,11 +29,11 @@ import numpy as np
 from tqdm import tqdm
 
 from app.smoothing import UNSURE_MARGIN, ScoreSmoother, log_ratio
+from app.stages import SCORE_PERIOD_S
 from fdsm.errors import FdsmError
+from fdsm.skeleton import DEFAULT_FPS
 
 PROG = "fdsm-bench decision"
-STRIDE_S = 0.2  # as app.stages.SCORE_PERIOD_S
-FPS = 30.0
 
 
 # --- take-over on synthetic streams -----------------------------------------------------------------------
@@ -91,13 +91,13 @@ def window_ends(frames: int, window: int, stride: int) -> range:
 def run_margins(recognizer: Any, skeleton: np.ndarray, labels: list[str], truth: str, window_s: float,
                 span_s: float) -> list[tuple[float, bool]]:
     """(smoothed margin, smoothed argmax is `truth`) per scored window of `skeleton` tiled to `span_s`."""
-    reps = max(1, int(np.ceil(span_s * FPS / max(1, len(skeleton)))))
-    tiled = np.concatenate([skeleton] * reps)[: int(span_s * FPS)]
+    reps = max(1, int(np.ceil(span_s * DEFAULT_FPS / max(1, len(skeleton)))))
+    tiled = np.concatenate([skeleton] * reps)[: int(span_s * DEFAULT_FPS)]
     recognizer.set_labels(labels)
     smoother = ScoreSmoother(alpha=0.5, margin=0.0)
     out = []
-    for end in window_ends(len(tiled), int(window_s * FPS), int(STRIDE_S * FPS)):
-        result = recognizer.recognize(tiled[end - int(window_s * FPS): end], fps=FPS)
+    for end in window_ends(len(tiled), int(window_s * DEFAULT_FPS), int(SCORE_PERIOD_S * DEFAULT_FPS)):
+        result = recognizer.recognize(tiled[end - int(window_s * DEFAULT_FPS): end], fps=DEFAULT_FPS)
         s = smoother.update(result.scores).scores
         first, second = sorted(s.values(), reverse=True)[:2]
         out.append((log_ratio(first, second), max(s, key=s.get) == truth))

@@ -73,7 +73,7 @@ def given_labels(args: argparse.Namespace) -> list[str] | None:
 
 def smoother(args: argparse.Namespace) -> ScoreSmoother | None:
     """--raw: every window's own scores and their argmax (no EMA, no unsure margin); else the app's decision."""
-    return ScoreSmoother(alpha=1.0, margin=0.0) if args.raw else None
+    return ScoreSmoother.raw() if args.raw else None
 
 
 def _headless(args: argparse.Namespace, labels: list[str] | None) -> int:

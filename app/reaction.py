@@ -135,12 +135,10 @@ def pipeline_for(recognizer: RecognizerLike, labels: Sequence[str], window: floa
                  stride: float | None = None, raw: bool = False) -> Pipeline:
     """The app's pipeline (its window length, stride and smoothing unless overridden) over a `SkeletonFeed`."""
     from app.smoothing import ScoreSmoother
-    from app.stages import MIN_VALID, SCORE_PERIOD_S, window_seconds
-    from pose.window import WindowBuffer
+    from app.stages import SCORE_PERIOD_S, window_buffer, window_seconds
 
-    windows = WindowBuffer(seconds=window or window_seconds(recognizer), stride=stride or SCORE_PERIOD_S,
-                           fps=DEFAULT_FPS, min_valid=MIN_VALID)
-    smoother = ScoreSmoother(alpha=1.0, margin=0.0) if raw else None  # raw: what `fdsm-live --raw` shows
+    windows = window_buffer(window or window_seconds(recognizer), stride or SCORE_PERIOD_S)
+    smoother = ScoreSmoother.raw() if raw else None
     return Pipeline(SkeletonFeed(), windows, recognizer, labels, smoother)
 
 

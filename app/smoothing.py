@@ -54,6 +54,11 @@ class ScoreSmoother:
     `ScoreSmoother(alpha=1.0, margin=0.0)` is the raw view: every window's own scores and their argmax.
     """
 
+    @classmethod
+    def raw(cls) -> ScoreSmoother:
+        """The raw view (`fdsm-live --raw`): every window's own scores and their argmax, never unsure."""
+        return cls(alpha=1.0, margin=0.0)
+
     def __init__(self, alpha: float = 0.5, margin: float = UNSURE_MARGIN, reject_on: float = 0.6,
                  reject_off: float = 0.4) -> None:
         if not 0.0 < alpha <= 1.0:

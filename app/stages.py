@@ -62,13 +62,13 @@ def pose_stream() -> SkeletonStream:
     return SkeletonStream(mode="video", num_poses=2, smoothing=True, max_side=POSE_SIDE, second_look=True)
 
 
-def window_buffer(seconds: float) -> WindowBuffer:
-    """Windows of `seconds` every SCORE_PERIOD_S. Rows come from processed frames (an absent body is a NaN row),
-    so a gap between rows is only a slow frame loop: interpolating over up to MAX_GAP_S keeps a machine that
-    manages 3 frames/s answering (a longer stall or a seek starts fresh windows in the Pipeline)."""
+def window_buffer(seconds: float, stride: float = SCORE_PERIOD_S) -> WindowBuffer:
+    """Windows of `seconds` every `stride`. Rows come from processed frames (an absent body is a NaN row), so a
+    gap between rows is only a slow frame loop: interpolating over up to MAX_GAP_S keeps a machine that manages
+    3 frames/s answering (a longer stall or a seek starts fresh windows in the Pipeline)."""
     from pose.window import WindowBuffer
 
-    return WindowBuffer(seconds=seconds, stride=SCORE_PERIOD_S, fps=30.0, min_valid=MIN_VALID, max_gap=MAX_GAP_S)
+    return WindowBuffer(seconds=seconds, stride=stride, fps=30.0, min_valid=MIN_VALID, max_gap=MAX_GAP_S)
 
 
 def build_pipeline(recognizer: RecognizerLike | None, labels: Sequence[str],

@@ -19,6 +19,7 @@ from app.benchmark import TWO_PEOPLE
 from app.headless import MAX_SIDE
 from app.labels import EXAMPLE_SETS, parse_labels
 from app.main import DEMO_CLIP
+from app.overlay import ranked
 from app.sources import VideoFile
 from fdsm.assets import asset_path
 from fdsm.errors import FdsmError
@@ -27,18 +28,18 @@ from fdsm.errors import FdsmError
 CLIPS = (asset_path(*DEMO_CLIP), TWO_PEOPLE)
 
 
-def replay(video: Path, labels: list[str], checkpoint: str | None) -> list[dict[str, Any]]:
+def replay(video: Path, labels: list[str], recognizer: Any) -> list[dict[str, Any]]:
     """The scored windows of one clip: t, persons, the shown top (None = unsure) and the raw top three."""
-    from app.stages import build_pipeline, load_recognizer
+    from app.stages import build_pipeline
 
     source = VideoFile(video, max_side=MAX_SIDE)
-    pipeline = build_pipeline(load_recognizer(checkpoint), labels)
+    pipeline = build_pipeline(recognizer, labels)
     rows = []
     try:
         while (frame := source.read()) is not None:
             scored = pipeline.process(frame).scored
             if scored is not None:
-                raw = sorted(scored.raw_scores.items(), key=lambda kv: -kv[1])[:3]
+                raw = ranked(scored.raw_scores)[:3]
                 rows.append({"t": round(scored.t, 2), "persons": scored.persons, "top": scored.top,
                              "raw": [[label, round(p, 3)] for label, p in raw]})
     finally:
@@ -63,7 +64,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     videos = args.videos or [clip for clip in CLIPS if clip.is_file()]
     if not videos:
         raise FdsmError("no video to replay: give one or more clips")
-    out = {str(v.name): replay(v, labels, args.checkpoint) for v in videos}
+    from app.stages import load_recognizer
+
+    recognizer = load_recognizer(args.checkpoint)
+    out = {str(v.name): replay(v, labels, recognizer) for v in videos}
     if args.json:
         print(json.dumps({"labels": labels, "clips": out}))
         return 0
