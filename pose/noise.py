@@ -22,13 +22,14 @@ most frames) it reports:
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+from fdsm.assets import sha256_file
+from fdsm.augment import CAMERA_GROUPS
 from fdsm.cli import run_cli
 from fdsm.skeleton import J
 from pose.estimator import PoseEstimator
@@ -38,14 +39,7 @@ from pose.trajectory import MIN_VISIBILITY
 from pose.video import iter_frames, open_video, video_fps
 
 SG_SECONDS = 0.3
-# Joint groups as the augmentation uses them (measured joints only: the derived ones follow from these).
-GROUPS: dict[str, tuple[str, ...]] = {
-    "trunk": ("left_shoulder", "right_shoulder", "left_hip", "right_hip"),
-    "head": ("head",),
-    "elbows_knees": ("left_elbow", "right_elbow", "left_knee", "right_knee"),
-    "wrists_ankles": ("left_wrist", "right_wrist", "left_ankle", "right_ankle"),
-    "hands_feet": ("left_hand_tip", "right_hand_tip", "left_thumb", "right_thumb", "left_foot", "right_foot"),
-}
+GROUPS = CAMERA_GROUPS  # measured per the groups the augmentation draws its noise for (one table)
 DEPTH_AXIS = 2  # NTU axes: z points from the camera towards the person facing it (minus MediaPipe's z)
 
 
@@ -166,7 +160,7 @@ def _main(argv: Sequence[str] | None) -> int:
     for v in args.videos:
         if not v.is_file():
             raise FileNotFoundError(f"no such video: {v}")
-        clips.setdefault(hashlib.sha1(v.read_bytes()).hexdigest(), v)  # the same clip twice counts once
+        clips.setdefault(sha256_file(v), v)  # the same clip twice counts once
     task_path()
     results = [measure(v, args.num_poses, args.frames) for v in clips.values()]
     summary = {"benchmark": "pose-noise", "sg_seconds": SG_SECONDS, "videos": results,

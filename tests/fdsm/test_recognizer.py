@@ -126,15 +126,13 @@ def test_shipped_onnx_is_used_only_when_exported_from_these_weights(tmp_path, wa
 
     from fdsm.export import export_checkpoint
 
-    cfg = get_preset("tiny", text_stream="cached", temperature=0.05)
-    path = tmp_path / "ck"
-    save_checkpoint(path, cfg, {"encoder": randomize(SkeletonEncoder(cfg), 1, 0.05),
-                                "denoiser": randomize(Denoiser(cfg), 2, 0.05)}, {"text_encoder": "fake"})
+    path = tiny_checkpoint(tmp_path / "ck")
     export_checkpoint(path)
     stale = tmp_path / "stale.onnx"
     shutil.copy(path / "model.onnx", stale)
     assert recognizer(path).session.metadata  # stamped file, loaded as shipped
     # Retrain (new weights) without re-exporting: the stamp no longer matches, so the graph is rebuilt.
+    cfg = load_checkpoint(path).cfg
     save_checkpoint(path, cfg, {"encoder": randomize(SkeletonEncoder(cfg), 3, 0.05),
                                 "denoiser": randomize(Denoiser(cfg), 4, 0.05)}, {"text_encoder": "fake"})
     shutil.copy(stale, path / "model.onnx")
@@ -212,10 +210,7 @@ def test_onnx_graph_is_rebuilt_when_the_model_config_changes(tmp_path, waving_se
 
     from fdsm.export import export_checkpoint
 
-    cfg = get_preset("tiny", text_stream="cached", temperature=0.05)
-    path = tmp_path / "ck"
-    save_checkpoint(path, cfg, {"encoder": randomize(SkeletonEncoder(cfg), 1, 0.05),
-                                "denoiser": randomize(Denoiser(cfg), 2, 0.05)}, {"text_encoder": "fake"})
+    path = tiny_checkpoint(tmp_path / "ck")
     export_checkpoint(path)
     config = json.loads((path / "config.json").read_text())
     config["model"].update(t_test=5, noise_seed=7)
