@@ -120,6 +120,7 @@ class MainWindow(QMainWindow):
         self.scored_shown = 0
         self._last_scored: Scored | None = None
         self._scored_at = 0.0
+        self._panel_key: object = None  # what the big label and the chart show now (redrawn only on change)
         self.setWindowTitle("FDSM Live")
         self.setAcceptDrops(True)
         self.setStyleSheet(STYLE)
@@ -289,10 +290,12 @@ class MainWindow(QMainWindow):
             self.video.set_placeholder(f"{payload}\n\nPick another camera number or open a video.")
             self.chart.set_message("No video: the source failed to open.")
             self._show_top("no video", None, ())
+            self._panel_key = None
         elif kind == "model":
             self.model = str(payload)
             if self.model == "no model":
                 self.chart.set_message("No action model loaded: see the message. Skeletons still run.")
+                self._panel_key = None
         elif kind == "error":
             self.show_error(str(payload))
         elif kind == "status":
@@ -317,6 +320,7 @@ class MainWindow(QMainWindow):
         self._last_scored = None
         if self.model != "no model":
             self.chart.set_message("Waiting for a person...")
+            self._panel_key = None
 
     def show_update(self, update: Update, scored: list[Scored]) -> None:
         if scored:
@@ -343,13 +347,27 @@ class MainWindow(QMainWindow):
         if self._teaching is not None and not self._count_timer.isActive() and update.teaching is not None:
             self.editor.show_teaching(f"Teaching {self._teaching!r}: recording, {update.teaching:.1f} s left")
         if update.persons == 0 and not scored:
+            key: object = (NO_ONE, update.labels, self.model)
+        elif fresh and last is not None:
+            key = (last, update.labels)
+        elif self.model != "no model":  # someone is drawn, but no window of them has been scored yet
+            key = (WATCHING, update.labels)
+        else:
+            return
+        if key != self._panel_key:  # restyling and repainting the same answer ~30 times a second costs frames
+            self._panel_key = key
+            self._show_panel(update, last if key[0] is last else None)
+
+    def _show_panel(self, update: Update, last: Scored | None) -> None:
+        """The big label and the chart for this update: the fresh decision, or no one in view, or watching."""
+        if last is not None:
+            self.chart.set_scores(update.labels, last.scores, last.top)
+            self._show_top(decision_text(last), last.top, update.labels, last.subject)
+        elif update.persons == 0:
             self._show_top(NO_ONE, None, update.labels)
             if self.model != "no model":
                 self.chart.set_message("No one in view.")
-        elif fresh and last is not None:
-            self.chart.set_scores(update.labels, last.scores, last.top)
-            self._show_top(decision_text(last), last.top, update.labels, last.subject)
-        elif self.model != "no model":  # someone is drawn, but no window of them has been scored yet
+        else:
             self._show_top(WATCHING, None, update.labels)
             self.chart.set_message("Watching: the first answer comes after about 2 s.")
 
@@ -471,6 +489,7 @@ class MainWindow(QMainWindow):
         self.settings.set_labels(labels)
         self.timeline.clear()
         self.chart.set_message("Scoring the new labels...")
+        self._panel_key = None
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._count_timer.stop()
