@@ -51,6 +51,26 @@ CAMERA_DERIVED: tuple[int, ...] = (
 )  # fmt: skip
 
 
+def midpoint(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(a + b) / 2: the spine base from the hips, the spine shoulder from the shoulders."""
+    return 0.5 * (a + b)
+
+
+def spine_mid_point(base: np.ndarray, top: np.ndarray) -> np.ndarray:
+    """The spine mid, SPINE_MID_W of the way from the spine base to the spine shoulder."""
+    return base + SPINE_MID_W * (top - base)
+
+
+def neck_point(top: np.ndarray, head: np.ndarray) -> np.ndarray:
+    """The neck, NECK_W of the way from the spine shoulder to the head (no camera or Kinect v1 measures it)."""
+    return top + NECK_W * (head - top)
+
+
+def palm_point(wrist: np.ndarray, tip: np.ndarray) -> np.ndarray:
+    """The palm centre from the wrist and the hand tip (the index knuckle), as `camera_joints` explains."""
+    return (wrist + 2.0 * tip) / 3.0
+
+
 def camera_joints(skeleton: np.ndarray) -> np.ndarray:
     """Re-derive the joints the live camera does not measure, by the live mapping's rules; returns a copy.
 
@@ -72,15 +92,14 @@ def camera_joints(skeleton: np.ndarray) -> np.ndarray:
     out = np.array(skeleton, dtype=np.float32, copy=True)
     if out.shape[-2:] != (NUM_JOINTS, 3):
         raise ValueError(f"skeleton must be (..., 25, 3), got {out.shape}")
-    base = 0.5 * (out[..., J["left_hip"], :] + out[..., J["right_hip"], :])
-    top = 0.5 * (out[..., J["left_shoulder"], :] + out[..., J["right_shoulder"], :])
+    base = midpoint(out[..., J["left_hip"], :], out[..., J["right_hip"], :])
+    top = midpoint(out[..., J["left_shoulder"], :], out[..., J["right_shoulder"], :])
     out[..., J["spine_base"], :] = base
     out[..., J["spine_shoulder"], :] = top
-    out[..., J["spine_mid"], :] = base + SPINE_MID_W * (top - base)
-    out[..., J["neck"], :] = top + NECK_W * (out[..., J["head"], :] - top)
+    out[..., J["spine_mid"], :] = spine_mid_point(base, top)
+    out[..., J["neck"], :] = neck_point(top, out[..., J["head"], :])
     for side in ("left", "right"):
-        wrist, tip = out[..., J[f"{side}_wrist"], :], out[..., J[f"{side}_hand_tip"], :]
-        out[..., J[f"{side}_hand"], :] = (wrist + 2.0 * tip) / 3.0
+        out[..., J[f"{side}_hand"], :] = palm_point(out[..., J[f"{side}_wrist"], :], out[..., J[f"{side}_hand_tip"], :])
     return out
 
 

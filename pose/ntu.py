@@ -10,9 +10,9 @@ Joints (MP k = MediaPipe landmark k; mid(a, b) = (a + b) / 2; lerp(a, b, w) = a 
 
     0  spine base      mid(MP 23 left hip, MP 24 right hip)
     20 spine shoulder  mid(MP 11 left shoulder, MP 12 right shoulder)
-    1  spine mid       lerp(spine base, spine shoulder, 0.5)
+    1  spine mid       lerp(spine base, spine shoulder, SPINE_MID_W = 0.5)
     3  head            mid(MP 7 left ear, MP 8 right ear)  (the centre of the skull, as Kinect's head joint)
-    2  neck            lerp(spine shoulder, head, 0.4)
+    2  neck            lerp(spine shoulder, head, NECK_W = 0.4)
     4/8   shoulder     MP 11 / MP 12          (left / right)
     5/9   elbow        MP 13 / MP 14
     6/10  wrist        MP 15 / MP 16

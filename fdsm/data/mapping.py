@@ -7,9 +7,10 @@ pinky and index; the hand estimates here put points where those landmarks lie. E
 on `(..., 25, 3)` arrays in metres, y up, and writes into the array in place. The rules (f = wrist -
 elbow, the forearm vector, ~25 cm):
 
-- spine shoulder (NTU 21) = midpoint of the two shoulders (as pose.ntu);
-- spine mid (NTU 2) = midpoint of spine base and spine shoulder (as pose.ntu);
-- neck (NTU 3) = spine shoulder + 0.4 (head - spine shoulder) (as pose.ntu);
+- spine shoulder (NTU 21) = midpoint of the two shoulders (`fdsm.skeleton.midpoint`, as pose.ntu);
+- spine mid (NTU 2) = midpoint of spine base and spine shoulder (as pose.ntu; summed then halved, which
+  rounds differently from `fdsm.skeleton.spine_mid_point` in the last float32 bit);
+- neck (NTU 3) = `fdsm.skeleton.neck_point`, NECK_W of the way from the spine shoulder to the head (as pose.ntu);
 - hand (NTU 8/12) = wrist + 0.22 f (the palm centre, ~5 cm past the wrist);
 - hand tip (NTU 22/24) = wrist + 0.38 f (the index knuckle, ~9.5 cm past the wrist);
 - thumb (NTU 23/25) = wrist + 0.25 f + 0.2 |f| n, with n the body's forward direction
@@ -21,9 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from fdsm.skeleton import J
+from fdsm.skeleton import J, midpoint, neck_point
 
-NECK_FRACTION = 0.4
 HAND_FRACTION = 0.22
 TIP_FRACTION = 0.38
 THUMB_ALONG, THUMB_ACROSS = 0.25, 0.2
@@ -55,16 +55,15 @@ def body_forward(skel: np.ndarray) -> np.ndarray:
 
 def estimate_trunk(skel: np.ndarray) -> np.ndarray:
     """Set spine shoulder, spine mid and neck from the shoulders, spine base and head."""
-    sh = 0.5 * (skel[..., J["left_shoulder"], :] + skel[..., J["right_shoulder"], :])
+    sh = midpoint(skel[..., J["left_shoulder"], :], skel[..., J["right_shoulder"], :])
     skel[..., J["spine_shoulder"], :] = sh
-    skel[..., J["spine_mid"], :] = 0.5 * (skel[..., J["spine_base"], :] + sh)
+    skel[..., J["spine_mid"], :] = midpoint(skel[..., J["spine_base"], :], sh)
     return estimate_neck(skel)
 
 
 def estimate_neck(skel: np.ndarray) -> np.ndarray:
     """Set the neck between spine shoulder and head (Kinect v1 and MediaPipe have no neck point)."""
-    sh = skel[..., J["spine_shoulder"], :]
-    skel[..., J["neck"], :] = sh + NECK_FRACTION * (skel[..., J["head"], :] - sh)
+    skel[..., J["neck"], :] = neck_point(skel[..., J["spine_shoulder"], :], skel[..., J["head"], :])
     return skel
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from fdsm import skeleton as sk
+from fdsm.data import mapping
 from tests.conftest import standing_pose
 
 
@@ -116,3 +117,14 @@ def test_camera_joints_is_idempotent_keeps_nan_and_checks_shape():
     np.testing.assert_allclose(sk.camera_joints(once), once, atol=1e-6)
     with pytest.raises(ValueError, match="25, 3"):
         sk.camera_joints(np.zeros((4, 20, 3)))
+
+
+def test_importer_trunk_estimates_follow_the_camera_rules():
+    """The importers' trunk and neck (fdsm.data.mapping) are the camera rules, given the hip-midpoint spine base."""
+    assert (sk.SPINE_MID_W, sk.NECK_W) == (0.5, 0.4)
+    np.testing.assert_array_equal(sk.palm_point(np.zeros(3), np.full(3, 3.0)), np.full(3, 2.0))
+    camera = sk.camera_joints(_kinect_like_pose())
+    estimated = mapping.estimate_trunk(camera.copy())
+    trunk = [sk.J["spine_mid"], sk.J["neck"], sk.J["spine_shoulder"]]
+    np.testing.assert_allclose(estimated[:, trunk], camera[:, trunk], atol=1e-6)
+    np.testing.assert_array_equal(estimated[:, sk.J["neck"]], camera[:, sk.J["neck"]])
