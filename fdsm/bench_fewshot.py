@@ -31,6 +31,7 @@ from fdsm.data import Sequence as Take
 from fdsm.data.sources import find_files
 from fdsm.errors import FdsmError
 from fdsm.examples import EXAMPLE_BIAS, crops
+from fdsm.scorer import seen_offsets
 from fdsm.training.windows import centre_window
 
 UTD_EXAMPLE_SUBJECTS, UTD_TEST_SUBJECTS = (1, 2, 3, 4), (5, 6, 7, 8)
@@ -150,10 +151,15 @@ def mixed_draws(rec: Any, method: str, task: Task, typed_errors: np.ndarray, tra
 
 def mixed_top1(draws: list[MixedDraw], method: str, cfg: Any, groups: Sequence[int], bias: float = EXAMPLE_BIAS,
                scale: float = em.PROTOTYPE_SCALE, shift: float = em.PROTOTYPE_SHIFT) -> dict[str, dict[str, float]]:
-    """Top-1 on typed-class and taught-class windows of `groups`, ranked as the Recognizer ranks (calibrated)."""
+    """Top-1 on typed-class and taught-class windows of `groups`, ranked as the Recognizer ranks (calibrated).
+
+    The prototype mapping is `fdsm.example_methods.prototype_errors` with `scale` and `shift` left free for the
+    calibration sweep (that function uses the shipped PROTOTYPE_SCALE and PROTOTYPE_SHIFT).
+    """
     typed_acc, taught_acc = [], []
+    offsets = seen_offsets(cfg, np.ones(MIXED_TYPED, bool))  # every typed name here is a trained one
     for d in draws:
-        typed = d.typed + cfg.seen_bias * cfg.error_spread  # every typed name here is a trained one
+        typed = d.typed + offsets
         if method == "prototype":
             ref = d.typed.mean(axis=1, keepdims=True)
             taught = ref + cfg.error_spread * (scale * d.taught - shift)
