@@ -1,8 +1,8 @@
 """Teaching from the app: `fdsm-live teach` (one example cut from a video file) and the examples file the app opens.
 
-The example goes through the same pose pipeline as the live stream (`pose.stream.SkeletonStream`), so what is
-taught looks like what will be scored. A corrupt or foreign examples file is moved aside (never overwritten) and
-the app starts without it.
+The example goes through the live window's own pose stream (`app.stages.pose_stream`: frame size, second look,
+smoothing), so what is taught is measured as what will be scored. A corrupt or foreign examples file is moved
+aside (never overwritten) and the app starts without it.
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ def cut_from_video(video_path: str | Path, start: float, end: float) -> tuple[np
     """(T, 2, 25, 3) skeleton rows of the video's frames in [start, end] seconds, and the video's fps."""
     from app.headless import MAX_SIDE
     from app.sources import VideoFile
-    from pose.stream import SkeletonStream
+    from app.stages import pose_stream
 
     video = VideoFile(video_path, max_side=MAX_SIDE)
     rows = []
@@ -111,7 +111,7 @@ def cut_from_video(video_path: str | Path, start: float, end: float) -> tuple[np
             raise FdsmError(f"--from {start:g} s is past the end of {video.name} ({duration:.2f} s)")
         while video.position / video.fps < start - WARMUP_S and video.skip():
             pass
-        with SkeletonStream(mode="video", num_poses=2, smoothing=True) as stream:
+        with pose_stream() as stream:
             while (frame := video.read()) is not None and frame.t <= end:
                 row = stream.process(frame.image, frame.t)
                 if frame.t >= start:
