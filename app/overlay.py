@@ -47,6 +47,13 @@ def caption_text(scored: Scored | None) -> str:
     return text if scored.subject is None else f"{text} (person {scored.subject + 1})"
 
 
+def person_number(people: Sequence[int | None], slot: int) -> int:
+    """The display number (0-based) of the person in `slot`: their stable number (app.pipeline.PersonNumbers),
+    else the slot; the window and --record number and colour people by it."""
+    number = people[slot] if slot < len(people) else None
+    return slot if number is None else number
+
+
 def person_color(number: int | None, slot: int) -> tuple[int, int, int]:
     """RGB of a person: by display number when known, else by slot."""
     return PERSON_COLORS[(slot if number is None else number) % len(PERSON_COLORS)]
@@ -87,13 +94,13 @@ def draw_cv2(image: np.ndarray, landmarks: Sequence[object | None], caption: str
     for slot, person in enumerate(landmarks):
         if person is None:
             continue
-        number = people[slot] if slot < len(people) else None
+        number = person_number(people, slot)
         r, g, b = person_color(number, slot)
         for (x1, y1), (x2, y2) in person_segments(person, w, h):
             cv2.line(out, (round(x1), round(y1)), (round(x2), round(y2)), (b, g, r), thick, cv2.LINE_AA)
         anchor = person_anchor(person, w, h) if several else None
         if anchor is not None:
-            tag = str((slot if number is None else number) + 1)
+            tag = str(number + 1)
             cv2.putText(out, tag, (round(anchor[0]), round(anchor[1])), cv2.FONT_HERSHEY_SIMPLEX, 1.0 * scale,
                         (b, g, r), round(3 * scale) + 1, cv2.LINE_AA)
     if caption:

@@ -13,7 +13,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from app.overlay import person_anchor, person_color, person_segments, ranked
+from app.overlay import person_anchor, person_color, person_number, person_segments, ranked
 
 ACCENT = QColor(255, 149, 0)
 MUTED = QColor(150, 156, 168)
@@ -51,11 +51,6 @@ class VideoView(QWidget):
         self.landmarks, self.people, self.subject = landmarks, people, subject
         self.update()
 
-    def person_number(self, slot: int) -> int:
-        """The display number (0-based) of the person in `slot`: their stable number, else the slot."""
-        number = self.people[slot] if slot < len(self.people) else None
-        return slot if number is None else number
-
     def set_placeholder(self, text: str) -> None:
         self.image = None
         self.placeholder = text
@@ -84,7 +79,7 @@ class VideoView(QWidget):
         for slot, person in enumerate(self.landmarks):
             if person is None:
                 continue
-            number = self.person_number(slot)
+            number = person_number(self.people, slot)
             color = QColor(*person_color(number, slot))
             pen = QPen(color, max(2.5, r.width() / 180))
             pen.setCapStyle(Qt.PenCapStyle.RoundCap)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.overlay import NO_MATCH_TEXT, PERSON_COLORS, caption_text, draw_cv2, person_segments, ranked
+from app.overlay import NO_MATCH_TEXT, PERSON_COLORS, caption_text, draw_cv2, person_number, person_segments, ranked
 from app.pipeline import Scored
 from app.smoothing import UNSURE
 from pose.estimator import POSE_CONNECTIONS
@@ -50,6 +50,10 @@ def test_colours_follow_the_person_number_not_the_slot() -> None:
     out = draw_cv2(frame, (landmarks(), None), "", None, people=(1, None))
     (r0, g0, b0), (r1, g1, b1) = PERSON_COLORS
     assert np.all(out == (b1, g1, r1), axis=2).sum() > 50 and np.all(out == (b0, g0, r0), axis=2).sum() == 0
+
+
+def test_person_number_is_the_stable_number_else_the_slot() -> None:
+    assert [person_number((1, None), slot) for slot in range(3)] == [1, 1, 2]
 
 
 def scored(top: str | None, reason: str | None = None, subject: int | None = None) -> Scored:
