@@ -90,14 +90,18 @@ def distinct(people: list[PersonLandmarks], width: int, height: int) -> list[Per
     kept: list[PersonLandmarks] = []
     for person in people:
         xy = person.image[:, :2] * scale
-        if all(np.linalg.norm(xy - k.image[:, :2] * scale, axis=1).mean() > DUPLICATE * _height(k, height)
-               for k in kept):
+        if all(np.linalg.norm(xy - k.image[:, :2] * scale, axis=1).mean()
+               > DUPLICATE * max(float(body_height(k.image)) * height, 1.0) for k in kept):
             kept.append(person)
     return kept
 
 
-def _height(person: PersonLandmarks, height: int) -> float:
-    return max(float(np.ptp(person.image[:, 1])) * height, 1.0)
+def body_height(points: np.ndarray) -> np.floating:
+    """A person's apparent height: the vertical extent of their (33, 2+) landmarks, in the units of `points`.
+
+    The duplicate test, the tracker's size gate and the second look's cover all scale with it.
+    """
+    return np.ptp(points[:, 1])
 
 
 class PoseEstimator:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pose.estimator import PersonLandmarks, PoseEstimator, distinct
+from pose.estimator import PersonLandmarks, PoseEstimator, body_height, distinct
 from pose.video import cv2
 
 GREY = (128, 128, 128)
@@ -26,7 +26,7 @@ def cover(frame: np.ndarray, person: PersonLandmarks) -> np.ndarray:
     out = frame.copy()
     h, w = frame.shape[:2]
     pts = person.image[:, :2] * (w, h)
-    thick = max(3, int(0.09 * np.ptp(pts[:, 1])))
+    thick = max(3, int(0.09 * body_height(pts)))
     for a, b in LIMBS:
         cv2.line(out, tuple(int(v) for v in pts[a]), tuple(int(v) for v in pts[b]), GREY, thick)
     cv2.fillConvexPoly(out, pts[list(TORSO)].astype(np.int32), GREY)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fdsm.skeleton import MAX_BODIES, NUM_JOINTS
-from pose.estimator import PersonLandmarks, PoseEstimator, check_frame
+from pose.estimator import PersonLandmarks, PoseEstimator, body_height, check_frame
 from pose.ntu import HIPS, to_ntu25
 from pose.second_look import SecondLook
 from pose.smoothing import OneEuroFilter
@@ -59,7 +59,7 @@ class SkeletonMapper:
         """The post-network part: landmarks of the people in a width x height frame -> a StreamFrame."""
         side = float(max(width, height))
         hips = np.array([p.image[HIPS, :2].mean(axis=0) * (width / side, height / side) for p in people])
-        sizes = np.array([np.ptp(p.image[:, 1]) * height / side for p in people])
+        sizes = np.array([body_height(p.image) * height / side for p in people])
         slots = self.tracker.update(t, hips.reshape(-1, 2), sizes)
         skeleton = np.full((MAX_BODIES, NUM_JOINTS, 3), np.nan, dtype=np.float32)
         marks: list[PersonLandmarks | None] = [None] * MAX_BODIES

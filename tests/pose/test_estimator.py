@@ -91,3 +91,12 @@ def test_a_body_returned_twice_is_kept_once() -> None:
     assert distinct([first, again, other], 1920, 1080) == [first, other]
     # two people side by side, shoulder to shoulder (an embrace seen from the side) stay two
     assert len(distinct([body(0.3), body(0.42)], 1920, 1080)) == 2
+
+
+def test_body_height_is_the_vertical_extent_in_the_points_units() -> None:
+    from pose.estimator import body_height
+
+    image = np.zeros((NUM_LANDMARKS, 3), np.float32)
+    image[:, 1] = np.linspace(0.25, 0.75, NUM_LANDMARKS)
+    assert body_height(image) == pytest.approx(0.5)
+    assert body_height(image[:, :2] * (640, 480)) == pytest.approx(240.0)
