@@ -4,8 +4,9 @@ covered, nobody is invented."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from pose.estimator import PoseEstimator
+from pose.estimator import PersonLandmarks, PoseEstimator
 from pose.second_look import SecondLook, cover
 from pose.video import iter_frames
 from tests.pose.conftest import MAX_SIDE, MULTI_CLIP, SINGLE_CLIP
@@ -19,12 +20,15 @@ def hips(person) -> np.ndarray:
     return person.image[23:25, :2].mean(axis=0)
 
 
-def est_single(frame: np.ndarray):
+@pytest.fixture(scope="module")
+def single() -> tuple[np.ndarray, PersonLandmarks]:
+    """The one-person clip's first frame and its person, found once (building a still-image graph takes seconds)."""
+    frame = first_frame(SINGLE_CLIP)
     with PoseEstimator(mode="image", num_poses=1) as est:
-        return est.detect(frame)[0]
+        return frame, est.detect(frame)[0]
 
 
-def test_the_other_person_is_found_behind_a_covered_one() -> None:
+def test_the_other_person_is_found_behind_a_covered_one(single: tuple[np.ndarray, PersonLandmarks]) -> None:
     frame = first_frame(MULTI_CLIP)
     with PoseEstimator(mode="image", num_poses=2) as est:
         a, b = est.detect(frame)
@@ -32,14 +36,13 @@ def test_the_other_person_is_found_behind_a_covered_one() -> None:
     try:
         found = look.find(frame, a)
         assert found is not None and np.linalg.norm(hips(found) - hips(b)) < 0.05  # b, not a again
-        assert look.find(first_frame(SINGLE_CLIP), est_single(first_frame(SINGLE_CLIP))) is None
+        assert look.find(*single) is None
     finally:
         look.close()
 
 
-def test_cover_paints_only_the_body() -> None:
-    frame = first_frame(SINGLE_CLIP)
-    person = est_single(frame)
+def test_cover_paints_only_the_body(single: tuple[np.ndarray, PersonLandmarks]) -> None:
+    frame, person = single
     covered = cover(frame, person)
     changed = (covered != frame).any(axis=2)
     assert covered.shape == frame.shape and frame is not covered
@@ -63,11 +66,11 @@ class Scripted:
     def close(self) -> None: ...
 
 
-def test_a_second_look_every_frame_after_two_were_seen_else_once_a_second() -> None:
+def test_a_second_look_every_frame_after_two_were_seen_else_once_a_second(
+        single: tuple[np.ndarray, PersonLandmarks]) -> None:
     from pose.stream import SkeletonStream
 
-    frame = first_frame(SINGLE_CLIP)
-    person = est_single(frame)
+    frame, person = single
     counts = [1] * 60 + [2] + [1] * 150  # 2 s alone, two people at 2 s, then one for 5 s
     stream = SkeletonStream(estimator=Scripted(person, counts), second_look=True)
     looked: list[float] = []
