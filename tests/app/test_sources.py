@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 
 import numpy as np
@@ -103,7 +102,8 @@ def test_decoding_ahead_on_its_own_thread_keeps_the_replay_rules(demo_clip: Path
     assert replay.next_frame(5.0).index == 30  # late: the missed frames are skipped on the decoder thread
     assert replay.dropped == 29
     clock.now += 0.1
-    time.sleep(0.3)  # let the decoder hold frame 36; a seek must discard it
+    with replay._slot_changed:  # once the decoder holds the frame due at 0.6 s, a seek must discard it
+        assert replay._slot_changed.wait_for(lambda: replay._slot is not None, timeout=5.0)
     replay.seek(80)
     assert replay.next_frame(5.0).index == 80
     clock.now += 10.0
