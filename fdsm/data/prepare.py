@@ -34,6 +34,9 @@ BUILDERS: dict[str, str] = {
 }
 
 
+JOINTS = ("camera", "dataset")
+
+
 def as_camera_sees(corpus: Corpus) -> Corpus:
     """The corpus with every sequence's derived joints re-derived by the live rules (in place; idempotent)."""
     for seq in corpus.sequences:
@@ -47,6 +50,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("dataset", choices=sorted(BUILDERS), help="which dataset's layout --src holds")
     p.add_argument("--src", type=Path, required=True, help="the dataset folder (or archive, where supported)")
     p.add_argument("--out", type=Path, required=True, help="corpus file to write (.npz)")
+    p.add_argument("--joints", choices=JOINTS, default="camera",
+                   help="camera (default): derived joints re-derived by the live rules; dataset: as the dataset "
+                        "measured them (the camera-joints ablation, docs/default-model.md)")
     return p
 
 
@@ -55,7 +61,9 @@ def _main(argv: Sequence[str] | None) -> int:
     if not args.src.exists():
         raise FileNotFoundError(f"--src does not exist: {args.src}")
     module, func = BUILDERS[args.dataset].split(":")
-    corpus = as_camera_sees(getattr(importlib.import_module(module), func)(args.src))
+    corpus = getattr(importlib.import_module(module), func)(args.src)
+    if args.joints == "camera":
+        corpus = as_camera_sees(corpus)
     problems = corpus.info.get("problems", [])
     for line in problems:
         print(f"fdsm-prepare: skipped {line}", file=sys.stderr)

@@ -38,6 +38,9 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "bank": "",  # prompt bank name or .json path; "" = the corpus's bank, else the split dataset's
         # seen classes held out of the denoiser for model selection; 0 = train on every seen class (the paper)
         "val_classes": 0,
+        # or the validation classes by name (the bank's names): a written list instead of the seeded draw, so
+        # the classes a user is likely to type are trained on; when given, val_classes must be 0 or its length
+        "val_names": [],
         "seen_test_fraction": 0.1,  # corpus route: share of seen-class sequences kept for GZSL testing
     },
     "encoder": {  # + overrides of the preset's encoder fields (window_frames, window_seconds, encoder_channels, ...)

@@ -10,6 +10,7 @@ state) is kept back as the seen test set for GZSL.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,12 +33,16 @@ class ClassParts:
         return tuple(sorted(self.val + self.train))
 
 
-def class_parts(num_classes: int, unseen: list[int], val_classes: int, seed: int) -> ClassParts:
-    """Hold out `val_classes` seen classes (0 = none: train on every seen class), chosen by a seeded draw."""
+def class_parts(num_classes: int, unseen: list[int], val_classes: int, seed: int,
+                chosen: Sequence[int] = ()) -> ClassParts:
+    """Hold out `val_classes` seen classes (0 = none: train on every seen class), chosen by a seeded draw, or
+    exactly the classes `chosen` (a written list: `data.val_names`)."""
     unseen_set = sorted(set(int(u) for u in unseen))
     if not unseen_set or unseen_set[0] < 0 or unseen_set[-1] >= num_classes:
         raise FdsmError(f"the split's unseen classes must lie in 0..{num_classes - 1}")
     seen = [c for c in range(num_classes) if c not in unseen_set]
+    if chosen:
+        return _chosen_parts(num_classes, unseen_set, seen, [int(c) for c in chosen], val_classes)
     count = val_classes
     if count < 0:
         raise FdsmError(f"data.val_classes must be >= 0 (0 = train on every seen class), got {count}")
@@ -48,6 +53,30 @@ def class_parts(num_classes: int, unseen: list[int], val_classes: int, seed: int
     val = sorted(np.random.default_rng(seed).choice(seen, size=count, replace=False).tolist()) if count else []
     train = [c for c in seen if c not in val]
     return ClassParts(num_classes, tuple(unseen_set), tuple(val), tuple(train))
+
+
+def _chosen_parts(num_classes: int, unseen: list[int], seen: list[int], chosen: list[int], count: int) -> ClassParts:
+    if count not in (0, len(chosen)):
+        raise FdsmError(f"data.val_classes is {count} but data.val_names names {len(chosen)} classes: "
+                        "set val_classes to 0 or to that number")
+    if len(set(chosen)) != len(chosen) or len(chosen) < 2:
+        raise FdsmError("data.val_names must name at least 2 different classes")
+    clash = [c for c in chosen if c not in seen]
+    if clash:
+        raise FdsmError(f"data.val_names: class(es) {clash} are the split's unseen (test) classes or out of range")
+    val = sorted(chosen)
+    return ClassParts(num_classes, tuple(unseen), tuple(val), tuple(c for c in seen if c not in val))
+
+
+def val_indices(names: Sequence[str], class_names: Sequence[str]) -> list[int]:
+    """`data.val_names` as class indices (names compared as fdsm.text normalizes them); unknown -> one error."""
+    from fdsm.text.prompts import normalize_name
+
+    index = {normalize_name(n): i for i, n in enumerate(class_names)}
+    missing = [n for n in names if normalize_name(n) not in index]
+    if missing:
+        raise FdsmError(f"data.val_names: no class named {', '.join(map(repr, missing))} in the bank")
+    return [index[normalize_name(n)] for n in names]
 
 
 def held_out(names: list[str], fraction: float) -> np.ndarray:

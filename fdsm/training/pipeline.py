@@ -19,12 +19,12 @@ from fdsm.presets import ModelConfig, get_preset
 from fdsm.splits import Split
 from fdsm.text.encoder import TextEncoder, get_text_encoder
 from fdsm.text.policy import DEFAULT_POLICY, TextPolicy, get_policy
-from fdsm.text.prompts import LEVELS
+from fdsm.text.prompts import LEVELS, load_bank
 from fdsm.training.config import preset_overrides
 from fdsm.training.encoder_stage import WEIGHTS, load_encoder, train_encoder
 from fdsm.training.feature_stage import build_features, train_sequence_rows, train_window_captions
 from fdsm.training.loop import DistInfo
-from fdsm.training.parts import ClassParts, class_parts, load_corpora
+from fdsm.training.parts import ClassParts, class_parts, load_corpora, val_indices
 from fdsm.training.texts import LevelTexts, RowTexts, encode_bank, encode_row_texts, encode_synonyms
 
 
@@ -64,7 +64,9 @@ class Run:
 
     @cached_property
     def parts(self) -> ClassParts:
-        return class_parts(self.split.num_classes, list(self.split.unseen), self.cfg["data"]["val_classes"], self.seed)
+        data = self.cfg["data"]
+        chosen = val_indices(data["val_names"], [c.name for c in load_bank(self.bank)]) if data["val_names"] else ()
+        return class_parts(self.split.num_classes, list(self.split.unseen), data["val_classes"], self.seed, chosen)
 
     @property
     def policy(self) -> TextPolicy:

@@ -79,6 +79,11 @@ def test_prepare_writes_the_camera_joints(tmp_path):
     got = load_corpus(tmp_path / "pool.npz").sequences[0].skeleton
     np.testing.assert_allclose(got, camera_joints(kinect.sequences[0].skeleton), atol=2e-3)  # float16 storage
     assert np.abs(got[:, 0, 0, 1] - kinect.sequences[0].skeleton[:, 0, 0, 1]).min() > 0.05
+    # --joints dataset (the camera-joints ablation) keeps the source's own joints
+    assert prepare(["pool", "--src", str(tmp_path), "--out", str(tmp_path / "raw.npz"), "--joints", "dataset"]) == 0
+    raw = load_corpus(tmp_path / "raw.npz")
+    np.testing.assert_allclose(raw.sequences[0].skeleton, kinect.sequences[0].skeleton, atol=2e-3)
+    assert "joints" not in raw.info
 
 
 def test_pool_refuses_a_mislabelled_file_and_an_empty_folder(tmp_path):

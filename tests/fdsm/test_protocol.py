@@ -359,3 +359,20 @@ def test_encoder_learns_validation_classes_only_when_asked(corpora, tmp_path, mo
     parts = class_parts(split.num_classes, list(split.unseen), 2, 2025)
     assert code == 0 and heads == [len(parts.seen) if train_on_val else len(parts.train)]
     assert len(parts.seen) == len(parts.train) + 2
+
+
+def test_written_validation_classes_reach_the_trainer(corpora, tmp_path, monkeypatch):
+    """data.val_names holds exactly those classes out of the encoder (train_on_val=false), not a seeded draw."""
+    from fdsm.skeleton_encoder import SkeletonEncoder as Encoder
+
+    heads = []
+    real = Encoder.classifier
+    monkeypatch.setattr(Encoder, "classifier", lambda self, n, *a, **k: heads.append(n) or real(self, n, *a, **k))
+    code = protocol.train_main(["--preset", "tiny", "--corpus", str(corpora / "pool.npz"), "--out", str(tmp_path),
+                                "--stage", "encoder", "run.device=cpu", "data.val_classes=0",
+                                "data.val_names=show the way,fan yourself", "encoder.iterations=1",
+                                "encoder.batch_size=4", "encoder.train_on_val=false"])
+    split = protocol.heldout_split()
+    assert code == 0 and heads == [split.num_classes - len(split.unseen) - 2]
+    assert protocol.train_main(["--preset", "tiny", "--corpus", str(corpora / "pool.npz"), "--out",
+                                str(tmp_path / "bad"), "--stage", "encoder", "data.val_names=fly,swim"]) != 0

@@ -121,14 +121,35 @@ def test_every_paper_config_trains_on_all_its_seen_classes():
 def test_the_default_recipe_carves_its_validation_classes_explicitly():
     from fdsm.default_model import protocol
     from fdsm.splits import get_split
-    from fdsm.training.parts import class_parts
+    from fdsm.text.prompts import load_bank
+    from fdsm.training.parts import class_parts, val_indices
 
     cfg = default_config()
     apply_toml(cfg, protocol.RECIPE, FIELDS)
     split = get_split(protocol.SPLIT_NAME)
-    parts = class_parts(split.num_classes, list(split.unseen), cfg["data"]["val_classes"], cfg["run"]["seed"])
+    names = [c.name for c in load_bank(protocol.POOL_BANK)]
+    chosen = val_indices(cfg["data"]["val_names"], names)
+    parts = class_parts(split.num_classes, list(split.unseen), cfg["data"]["val_classes"], cfg["run"]["seed"], chosen)
     assert len(parts.val) == cfg["data"]["val_classes"] == 6
     assert len(parts.train) == split.num_classes - len(split.unseen) - 6
+    assert {names[c] for c in parts.val} == set(cfg["data"]["val_names"])
+    assert "jumping jacks" not in {names[c] for c in parts.val}  # everyday names a user types are trained on
+
+
+def test_written_validation_classes_are_checked():
+    from fdsm.training.parts import class_parts, val_indices
+
+    assert class_parts(10, [0, 1], 0, 0, [4, 2]).val == (2, 4)
+    assert class_parts(10, [0, 1], 2, 0, [4, 2]).train == (3, 5, 6, 7, 8, 9)
+    with pytest.raises(FdsmError, match="val_classes is 3 but data.val_names names 2"):
+        class_parts(10, [0, 1], 3, 0, [4, 2])
+    with pytest.raises(FdsmError, match="unseen"):
+        class_parts(10, [0, 1], 0, 0, [1, 2])
+    with pytest.raises(FdsmError, match="at least 2 different"):
+        class_parts(10, [0, 1], 0, 0, [2, 2])
+    assert val_indices(["Wave", "jump "], ["run", "wave", "jump"]) == [1, 2]
+    with pytest.raises(FdsmError, match="no class named 'fly'"):
+        val_indices(["fly"], ["run", "wave"])
 
 
 def test_validation_classes_are_never_negative():
