@@ -25,6 +25,12 @@ from fdsm.training.windows import Augment, centre_window, cut, find_augment, ran
 FEATURE_SEED_SALT = 7  # keeps the feature windows' draws apart from the encoder stage's
 
 
+def feature_window_rng(seed: int, row: int, k: int) -> np.random.Generator:
+    """The generator of corpus row `row`'s `k`-th training window: `build_features` draws the window (start, then
+    augmentation) from it and `train_window_captions` finds the same start again, so both must use this one."""
+    return np.random.default_rng([seed, FEATURE_SEED_SALT, int(row), k])
+
+
 def encode_windows(encoder: SkeletonEncoder, windows: Iterator[np.ndarray], count: int, batch: int,
                    desc: str) -> np.ndarray:
     """(count, F) features of a stream of normalized windows, in batches, with a progress bar."""
@@ -88,7 +94,7 @@ def train_window_captions(corpus: Corpus, parts: ClassParts, cfg: ModelConfig, w
                   dynamic_ncols=True):
         seq = corpus.sequences[r]
         for k in range(windows):
-            start = random_start(seq, cfg, np.random.default_rng([seed, FEATURE_SEED_SALT, int(r), k]))
+            start = random_start(seq, cfg, feature_window_rng(seed, r, k))
             out.append(caption(cut(seq, cfg, start), seq.fps))
     return out
 
@@ -105,8 +111,7 @@ def build_features(corpus: Corpus, parts: ClassParts, cfg: ModelConfig, encoder:
     def train_windows() -> Iterator[np.ndarray]:
         for r in train_rows:
             for k in range(windows):
-                rng = np.random.default_rng([seed, FEATURE_SEED_SALT, int(r), k])
-                yield random_window(corpus.sequences[r], cfg, rng, aug)
+                yield random_window(corpus.sequences[r], cfg, feature_window_rng(seed, r, k), aug)
 
     train_x = encode_windows(encoder, train_windows(), len(train_rows) * windows, batch, "features (train)")
     unseen_x = test_features(encoder, [corpus.sequences[i] for i in tests["unseen"]], cfg, batch, "features (unseen)")

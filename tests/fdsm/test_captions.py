@@ -332,3 +332,11 @@ def test_bank_command_rewrites_kinematics_from_the_captions_of_each_class(tmp_pa
     assert "the hips lower and rise again" in low.kinematics.lower()
     assert bank_problems([head, low], lambda s: len(load_tokenizer().encode(s).ids)) == []
     assert main(["bank", "--corpus", str(tmp_path / "missing.npz"), "--bank", str(bank)]) == 1
+
+
+def test_feature_windows_are_drawn_from_a_pinned_seed():
+    """A training window and its caption are both found from this generator; its seed must not drift."""
+    from fdsm.training.feature_stage import feature_window_rng
+
+    expected = np.random.default_rng([3, 7, 5, 1]).integers(1 << 30, size=4)
+    np.testing.assert_array_equal(feature_window_rng(3, np.int64(5), 1).integers(1 << 30, size=4), expected)
