@@ -10,26 +10,28 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors import SafetensorError, safe_open
 
 from fdsm.assets import sha256_file
 from fdsm.atomic import atomic_write, atomic_write_bytes
-from fdsm.denoiser import Denoiser
 from fdsm.errors import CheckpointError, FdsmError
 from fdsm.presets import ModelConfig
-from fdsm.scorer import seen_offsets
+from fdsm.ranking import seen_offsets
 from fdsm.skeleton import NORMALIZATION_VERSION
-from fdsm.skeleton_encoder import SkeletonEncoder
 from fdsm.text.policy import DEFAULT_POLICY, TextPolicy, policy_from_record, prompt_for
 from fdsm.text.prompts import bank_path
+
+if TYPE_CHECKING:
+    import torch
+
+    from fdsm.denoiser import Denoiser
+    from fdsm.skeleton_encoder import SkeletonEncoder
 
 WEIGHTS = "model.safetensors"
 CONFIG = "config.json"
@@ -47,21 +49,38 @@ class Calibration:
     seen_bias: float
 
 
-@dataclass
 class Checkpoint:
-    """A loaded checkpoint (the bundle): config, modules in eval mode, whether the skeleton encoder was trained,
-    the text policy and prompt bank it was trained with, its training classes, and the metadata of config.json."""
+    """A loaded checkpoint (the bundle): config, whether the skeleton encoder was trained, the text policy and
+    prompt bank it was trained with, its training classes, the metadata of config.json, and its torch modules.
 
-    path: Path | None
-    cfg: ModelConfig
-    encoder: SkeletonEncoder
-    denoiser: Denoiser
-    text_encoder: str
-    text_dim: int
-    meta: dict[str, Any] = field(default_factory=dict)
-    encoder_trained: bool = True
-    policy: TextPolicy = DEFAULT_POLICY
-    bank: str | None = None
+    The modules (`encoder`, `denoiser`, eval mode) are built from the weights file on first use: the ONNX live
+    path reads only config.json and the exported graphs, so it never imports torch. Pass modules to build a
+    checkpoint in memory (path None).
+    """
+
+    def __init__(self, path: Path | None, cfg: ModelConfig, encoder: Any, denoiser: Any, text_encoder: str,
+                 text_dim: int, meta: dict[str, Any] | None = None, encoder_trained: bool = True,
+                 policy: TextPolicy = DEFAULT_POLICY, bank: str | None = None) -> None:
+        if (encoder is None or denoiser is None) and path is None:
+            raise CheckpointError("an in-memory checkpoint needs both its encoder and denoiser modules")
+        self.path, self.cfg, self.text_encoder, self.text_dim = path, cfg, text_encoder, text_dim
+        self.meta = dict(meta or {})
+        self.encoder_trained, self.policy, self.bank = encoder_trained, policy, bank
+        self._modules = {"encoder": encoder, "denoiser": denoiser} if encoder is not None else None
+
+    @property
+    def encoder(self) -> SkeletonEncoder:
+        return self.modules()["encoder"]
+
+    @property
+    def denoiser(self) -> Denoiser:
+        return self.modules()["denoiser"]
+
+    def modules(self) -> dict[str, Any]:
+        """"encoder" and "denoiser" in eval mode, loaded from the weights file the first time (imports torch)."""
+        if self._modules is None:
+            self._modules = _load_modules(self.path / WEIGHTS, self.cfg)
+        return self._modules
 
     @property
     def calibration(self) -> Calibration:
@@ -74,9 +93,15 @@ class Checkpoint:
 
     @cached_property
     def weights_sha256(self) -> str:
-        if self.path is None:
-            raise CheckpointError("an in-memory checkpoint has no weights file to stamp")
-        return sha256_file(self.path / WEIGHTS)
+        """sha256 of the weights file's bytes (no torch needed); of the modules' tensors for an in-memory checkpoint."""
+        if self.path is not None:
+            return sha256_file(self.path / WEIGHTS)
+        h = hashlib.sha256()
+        for name, module in self.modules().items():
+            for key, tensor in sorted(module.state_dict().items()):
+                h.update(f"{name}.{key}".encode())
+                h.update(tensor.detach().cpu().numpy().tobytes())
+        return h.hexdigest()
 
     @property
     def stamp(self) -> str:
@@ -134,6 +159,8 @@ def save_checkpoint(directory: str | Path, cfg: ModelConfig, modules: dict[str, 
                for k, v in mod.state_dict().items()}
     config = {"format_version": FORMAT_VERSION, "model": cfg.to_dict(), "text_encoder": text_encoder,
               "text_dim": int(text_dim), "normalization_version": NORMALIZATION_VERSION, **meta}
+    from safetensors.torch import save_file
+
     atomic_write(directory / WEIGHTS, lambda tmp: save_file(tensors, tmp, metadata={"format": "pt"}))
     atomic_write_bytes(directory / CONFIG, (json.dumps(config, indent=2, sort_keys=True) + "\n").encode())
     return directory
@@ -198,6 +225,29 @@ def load_checkpoint(directory: str | Path, text_encoder: str | None = None, text
     weights = directory / WEIGHTS
     if not weights.is_file():
         raise CheckpointError(f"{weights} is missing")
+    _check_weights_file(weights)
+    meta = {k: v for k, v in config.items() if k not in ("model", "text_encoder", "text_dim")}
+    policy, bank = _text_side(directory, meta)
+    return Checkpoint(directory, cfg, None, None, config["text_encoder"], int(config["text_dim"]), meta,
+                      bool(meta.get("encoder_trained", True)), policy, bank)
+
+
+def _check_weights_file(weights: Path) -> None:
+    """Refuse a corrupt or truncated safetensors file at load time, reading only its header (no torch)."""
+    try:
+        with safe_open(weights, framework="numpy") as f:
+            f.keys()
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise CheckpointError(f"{weights} is corrupt: {str(exc).splitlines()[0]}") from None
+
+
+def _load_modules(weights: Path, cfg: ModelConfig) -> dict[str, Any]:
+    """The encoder and denoiser of `cfg` with the weights of `weights`, in eval mode."""
+    from safetensors.torch import load_file
+
+    from fdsm.denoiser import Denoiser
+    from fdsm.skeleton_encoder import SkeletonEncoder
+
     try:
         tensors = load_file(weights)
     except (SafetensorError, OSError, ValueError) as exc:
@@ -211,10 +261,7 @@ def load_checkpoint(directory: str | Path, text_encoder: str | None = None, text
             reason = " ".join(str(exc).split())[:300]
             raise CheckpointError(f"{weights}: {name} weights do not fit the config: {reason}") from None
         module.eval()
-    meta = {k: v for k, v in config.items() if k not in ("model", "text_encoder", "text_dim")}
-    policy, bank = _text_side(directory, meta)
-    return Checkpoint(directory, cfg, modules["encoder"], modules["denoiser"], config["text_encoder"],
-                      int(config["text_dim"]), meta, bool(meta.get("encoder_trained", True)), policy, bank)
+    return modules
 
 
 def _text_side(directory: Path, meta: dict[str, Any]) -> tuple[TextPolicy, str | None]:

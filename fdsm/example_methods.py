@@ -12,12 +12,14 @@ space (cosine), mapped onto the error scale relative to the window's typed-label
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
-from fdsm.denoiser import TextCache
-from fdsm.scorer import Scorer
+if TYPE_CHECKING:
+    import torch
+
+    from fdsm.scorer import Scorer
 
 METHODS = ("prototype", "inversion")
 INVERSION_STEPS = 60
@@ -37,21 +39,27 @@ class TextFit:
     mask: np.ndarray  # (L,) bool
 
 
-def fit_texts(scorer: Scorer, features: list[torch.Tensor], pooled: np.ndarray, tokens: np.ndarray, mask: np.ndarray,
-              steps: int = INVERSION_STEPS, lr: float = INVERSION_LR) -> list[TextFit]:
+def fit_texts(scorer: Scorer, features: list[np.ndarray] | list[torch.Tensor], pooled: np.ndarray, tokens: np.ndarray,
+              mask: np.ndarray, steps: int = INVERSION_STEPS, lr: float = INVERSION_LR) -> list[TextFit]:
     """Textual inversion of K labels at once: label k's pooled (K, Dt) and tokens (K, L, Dt), from the typed names'
     encodings, fitted by Adam to its example features `features[k]` (n_k, F).
 
     Each label's loss is the scorer's own error on its examples (fixed noises, t_test), so what is minimised is
     exactly what scoring measures; the denoiser stays frozen. The labels' losses are summed and Adam is
     per-parameter, so fitting K labels together gives the same fits as fitting each alone, only faster.
+    The only teaching step that needs torch, imported here.
     """
+    import torch
+
+    from fdsm.denoiser import TextCache
+
+    features = [torch.as_tensor(f) for f in features]
     p = torch.tensor(np.asarray(pooled, np.float32), requires_grad=True)
     tk = torch.tensor(np.asarray(tokens, np.float32), requires_grad=True)
     m = torch.from_numpy(np.asarray(mask, bool))
     owner = torch.cat([torch.full((len(f),), k) for k, f in enumerate(features)])
     counts = torch.tensor([float(len(f)) for f in features])
-    x_t = scorer.noisy(torch.cat(list(features)))  # (n, N, F): every example row with every fixed noise
+    x_t = scorer.noisy(torch.cat(features))  # (n, N, F): every example row with every fixed noise
     t = torch.full((len(p),), scorer.cfg.t_test, dtype=torch.long)
     opt = torch.optim.Adam([p, tk], lr=lr)
     for param in scorer.parameters():

@@ -2,12 +2,14 @@
 
 A `Teacher` keeps each taught label's raw examples and its fit (`fdsm.example_methods`), applies the fit when
 the recognizer scores, and saves everything to one pickle-free `.npz` (arrays + a JSON header) stamped with the
-checkpoint's weights hash. The raw skeletons are stored, so a file made with another checkpoint is refitted.
+checkpoint's stamp. The raw skeletons are stored, so a file made with another checkpoint is refitted.
+
+Window features come from the recognizer (its scoring graph's `features` output, or the torch encoder), so
+prototype teaching runs without torch; only the inversion method fits with the torch scorer.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import math
@@ -15,18 +17,21 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 
 from fdsm.atomic import atomic_write_bytes
 from fdsm.checkpoint import Checkpoint
 from fdsm.errors import FdsmError
 from fdsm.example_methods import METHODS, TextFit, fit_texts, prototype_distance, prototype_errors, unit
 from fdsm.presets import ModelConfig
-from fdsm.scorer import Scorer
 from fdsm.skeleton import as_bodies, body_valid, normalize
+
+if TYPE_CHECKING:
+    import torch
+
+    from fdsm.scorer import Scorer
 
 DEFAULT_METHOD = "prototype"  # chosen on `fdsm-bench fewshot` (docs/teach.md)
 FILE_FORMAT = "fdsm-examples"
@@ -89,33 +94,23 @@ def crops(skeleton: np.ndarray, fps: float, cfg: ModelConfig, stride_s: float = 
     return np.stack([normalize(skeleton[a:a + span], cfg.window_frames) for a in kept])
 
 
-def weights_id(checkpoint: Checkpoint) -> str:
-    """The checkpoint's stamp (weights + model config); a digest of its tensors when it was built in memory."""
-    if checkpoint.path is not None:
-        return checkpoint.stamp
-    h = hashlib.sha256(json.dumps(checkpoint.cfg.to_dict(), sort_keys=True).encode())
-    for part in (checkpoint.encoder, checkpoint.denoiser):
-        for name, tensor in sorted(part.state_dict().items()):
-            h.update(name.encode())
-            h.update(tensor.detach().cpu().numpy().tobytes())
-    return h.hexdigest()
-
-
 Fit = TextFit | list[np.ndarray]  # inversion: fitted text; prototype: per example, (n_i, F) unit crop features
 
 
 class Teacher:
     """Taught labels of one recognizer: their examples, fits, and how they enter the ranking."""
 
-    def __init__(self, checkpoint: Checkpoint, scorer: Scorer, encode_text: Callable[[list[str]], Any],
-                 method: str = DEFAULT_METHOD, onnx_threads: int | None | bool = False) -> None:
+    def __init__(self, checkpoint: Checkpoint, encode_text: Callable[[list[str]], Any],
+                 window_features: Callable[[np.ndarray], np.ndarray], scorer: Callable[[], Scorer],
+                 method: str = DEFAULT_METHOD) -> None:
+        """`window_features`: normalized windows -> (B, F) encoder features; `scorer`: the torch scorer, asked for
+        only when a label is fitted by inversion."""
         if method not in METHODS:
             raise FdsmError(f"unknown teaching method {method!r}; choose from {', '.join(METHODS)}")
-        self.cfg, self.scorer, self.encoder, self.encode_text = checkpoint.cfg, scorer, checkpoint.encoder, encode_text
-        self.checkpoint_id, self.method = weights_id(checkpoint), method
+        self.cfg, self.encode_text, self.window_features = checkpoint.cfg, encode_text, window_features
+        self.checkpoint_id, self.method, self._scorer = checkpoint.stamp, method, scorer
         self.examples: dict[str, list[Example]] = {}
         self.fits: dict[str, Fit] = {}
-        self._onnx_threads, self._encoder_session = onnx_threads, None
 
     # -- examples -------------------------------------------------------------------------------------------
 
@@ -160,31 +155,19 @@ class Teacher:
             self._fit(label)
 
     def features(self, windows: np.ndarray) -> torch.Tensor:
-        """(B, window_frames, 2, 25, 3) normalized windows -> (B, F) encoder features (torch)."""
-        with torch.no_grad():
-            return self.encoder(torch.from_numpy(np.ascontiguousarray(windows, np.float32)))
+        """(B, window_frames, 2, 25, 3) normalized windows -> (B, F) encoder features as a torch tensor (for torch
+        research code; scoring and prototype fits use `window_features`)."""
+        import torch
 
-    def window_features(self, windows: np.ndarray) -> np.ndarray:
-        """Per-window features for scoring: through onnxruntime when the recognizer uses it (10x faster than torch
-        for one window), else torch; the two agree to float precision."""
-        if self._onnx_threads is not False and self._encoder_session is None:
-            try:
-                from fdsm.runtime import OnnxSession
-
-                self._encoder_session = OnnxSession(encoder_onnx(self.encoder, self.cfg), self._onnx_threads or None)
-            except ImportError:  # the onnx exporter is a dev extra: torch gives the same numbers
-                self._onnx_threads = False
-        if self._encoder_session is not None:
-            return self._encoder_session.run({"window": np.ascontiguousarray(windows, np.float32)})
-        return self.features(windows).numpy()
+        return torch.from_numpy(self.window_features(windows))
 
     def _fit(self, label: str) -> None:
-        feats = [self.features(crops(e.skeleton, e.fps, self.cfg)) for e in self.examples[label]]
+        feats = [self.window_features(crops(e.skeleton, e.fps, self.cfg)) for e in self.examples[label]]
         if self.method == "prototype":
-            self.fits[label] = [unit(f.numpy()) for f in feats]
+            self.fits[label] = [unit(f) for f in feats]
             return
         pooled, tokens, mask = (np.asarray(x) for x in self.encode_text([label]))
-        self.fits[label] = fit_texts(self.scorer, [torch.cat(feats)], pooled[:1], tokens[:1], mask[:1])[0]
+        self.fits[label] = fit_texts(self._scorer(), [np.concatenate(feats)], pooled[:1], tokens[:1], mask[:1])[0]
 
     # -- scoring --------------------------------------------------------------------------------------------
 
@@ -212,13 +195,12 @@ class Teacher:
         """Scoring `labels` needs the window's encoder features (prototype labels are among them)."""
         return any(isinstance(self.fits.get(lab), list) for lab in labels)
 
-    def feature_errors(self, labels: list[str], windows: np.ndarray, errors: np.ndarray) -> np.ndarray:
-        """(B, K) denoiser errors of normalized windows with each prototype label's column replaced by its mapped
-        distance to the examples (`fdsm.example_methods.prototype_errors`)."""
-        feats = self.window_features(windows)
+    def feature_errors(self, labels: list[str], features: np.ndarray, errors: np.ndarray) -> np.ndarray:
+        """(B, K) denoiser errors of windows with each prototype label's column replaced by its mapped distance
+        from the windows' (B, F) encoder features to the examples (`fdsm.example_methods.prototype_errors`)."""
         cols = [i for i, lab in enumerate(labels) if isinstance(self.fits.get(lab), list)]
         typed = [i for i in range(len(labels)) if i not in cols]
-        dist = np.stack([prototype_distance(feats, self.fits[labels[i]]) for i in cols], axis=1)
+        dist = np.stack([prototype_distance(features, self.fits[labels[i]]) for i in cols], axis=1)
         out = np.array(errors, np.float32)
         out[:, cols] = prototype_errors(dist, out[:, typed], self.cfg.error_spread)
         return out
@@ -281,22 +263,6 @@ class Teacher:
             for label in examples:
                 self._fit(label)
         return refit
-
-
-def encoder_onnx(encoder: torch.nn.Module, cfg: ModelConfig) -> bytes:
-    """The skeleton encoder alone as an ONNX graph (input `window`, output the features)."""
-    import warnings
-
-    import onnx  # noqa: F401  (torch's exporter needs it; ImportError tells the caller to stay on torch)
-
-    buf = io.BytesIO()
-    window = torch.zeros(2, cfg.window_frames, 2, 25, 3)
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(encoder.eval(), (window,), buf, input_names=["window"], output_names=["features"],
-                          dynamic_axes={"window": {0: "batch"}, "features": {0: "batch"}}, opset_version=17,
-                          dynamo=False)
-    return buf.getvalue()
 
 
 def clean_label(label: object) -> str:

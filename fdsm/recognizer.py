@@ -5,7 +5,9 @@
     res = rec.recognize(skeleton, fps=30.0)     # (T, M, 25, 3) or (T, 25, 3), metres, y up
 
 The window is the last `window_seconds` of the input, normalized by `fdsm.skeleton.normalize`; the
-skeleton encoder and one-step scorer run through onnxruntime (default) or torch.
+skeleton encoder and one-step scorer run through onnxruntime (default) or torch. The ONNX backend with
+up-to-date exported graphs (`fdsm.export`) never imports torch: the checkpoint's torch modules are built
+only for the torch backend, a re-export of stale graphs, or textual-inversion teaching.
 """
 
 from __future__ import annotations
@@ -13,19 +15,23 @@ from __future__ import annotations
 import math
 import sys
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 
+from fdsm import ranking
 from fdsm.assets import asset_path
 from fdsm.checkpoint import CONFIG, Checkpoint, load_checkpoint
 from fdsm.errors import AssetError, CheckpointError, FdsmError
 from fdsm.examples import Teacher
-from fdsm.export import STAMP_KEY, export_bytes, label_arrays, scorer_for
+from fdsm.runtime import LABELS_FILE, SCORING_FILE, OnnxModel, OnnxSession
 from fdsm.skeleton import as_bodies, normalize
 from fdsm.text.policy import match_for
+
+if TYPE_CHECKING:
+    from fdsm.scorer import Scorer
 
 BACKENDS = ("onnx", "torch")
 
@@ -68,14 +74,11 @@ class Recognizer:
         if te.max_tokens != self.cfg.text_tokens:
             raise CheckpointError(f"{checkpoint.path} expects {self.cfg.text_tokens} text tokens, "
                                   f"the text encoder gives {te.max_tokens}")
-        self.scorer = scorer_for(checkpoint)
-        self.encoder = checkpoint.encoder.eval()
-        self.session = self._onnx_session(threads) if backend == "onnx" else None
-        self.teacher = Teacher(checkpoint, self.scorer, lambda names: te.encode([checkpoint.prompt(x) for x in names]),
-                               onnx_threads=threads if self.session is not None else False)
+        self.onnx = self._onnx_model(threads) if backend == "onnx" else None
+        self.teacher = Teacher(checkpoint, lambda names: te.encode([checkpoint.prompt(x) for x in names]),
+                               self.features, lambda: self.scorer)
         self._labels: list[str] = []
-        self._label_state: Any = None
-        self._label_arrays: dict[str, np.ndarray] = {}
+        self._label_state: Any = None  # onnx: the scoring graph's per-label inputs; torch: Scorer.prepare_labels
         self._matches: dict[str, Any] = {}
         self._trained: dict[str, bool] = {}
         self._trained_mask = np.zeros(0, bool)
@@ -92,25 +95,47 @@ class Recognizer:
                                  "checkpoint folder there (see docs/model.md), or pass a checkpoint path")
         return cls(load_checkpoint(path), text_encoder, backend, threads)
 
-    def _onnx_session(self, threads: int | None) -> Any:
-        """The checkpoint's model.onnx if its stamp is the checkpoint's (same weights and model config), else a
-        fresh export.
+    @cached_property
+    def scorer(self) -> Scorer:
+        """The torch scorer (built on first use: torch backend, textual inversion, research tools)."""
+        from fdsm.export import scorer_for
 
-        Without the `onnx` package (only in the dev extra) a stale or missing model.onnx cannot be
-        re-exported: the recognizer then says so once and scores with torch, which gives the same numbers.
+        return scorer_for(self.checkpoint)
+
+    @property
+    def encoder(self) -> Any:
+        """The torch skeleton encoder (built on first use)."""
+        return self.checkpoint.encoder
+
+    @property
+    def session(self) -> OnnxSession | None:
+        """The scoring graph's session; None on the torch backend."""
+        return self.onnx.scoring if self.onnx is not None else None
+
+    def _onnx_model(self, threads: int | None) -> OnnxModel | None:
+        """The checkpoint's exported graphs if their stamp is the checkpoint's (same weights and model config) and
+        their graph version the current one, else a fresh export (which builds the torch modules).
+
+        Without the `onnx` package (only in the dev extra) stale or missing graphs cannot be re-exported: the
+        recognizer then says so once and scores with torch, which gives the same numbers.
         """
-        from fdsm.runtime import OnnxSession
-
-        onnx_file = self.checkpoint.path / "model.onnx"
-        if onnx_file.is_file():
-            session = OnnxSession(onnx_file, threads)
-            if session.metadata.get(STAMP_KEY) == self.checkpoint.stamp:
-                return session
+        ckpt = self.checkpoint
+        cached = self.cfg.text_stream == "cached"
+        files = [SCORING_FILE, LABELS_FILE] if cached else [SCORING_FILE]
+        if ckpt.path is not None and all((ckpt.path / f).is_file() for f in files):
+            scoring = OnnxSession(ckpt.path / SCORING_FILE, threads)
+            labels = OnnxSession(ckpt.path / LABELS_FILE, threads) if cached else None
+            if all(s.matches(ckpt.stamp) for s in (scoring, labels) if s is not None):
+                return OnnxModel(scoring, labels)
         try:
-            return OnnxSession(export_bytes(self.checkpoint), threads)
+            from fdsm.export import export_bytes, export_label_bytes
+
+            label_graph = export_label_bytes(ckpt)
+            return OnnxModel(OnnxSession(export_bytes(ckpt), threads),
+                             None if label_graph is None else OnnxSession(label_graph, threads))
         except ImportError:
-            print(f"fdsm: {onnx_file} is missing or stale and the onnx package is not installed to re-export it "
-                  f"(run `fdsm-export {self.checkpoint.path}`); scoring with torch", file=sys.stderr)
+            print(f"fdsm: the ONNX graphs in {ckpt.path} are missing or stale and the onnx package is not installed "
+                  f"to re-export them (run `fdsm-export {ckpt.path}`); scoring with torch", file=sys.stderr)
             self.backend = "torch"
             return None
 
@@ -131,15 +156,17 @@ class Recognizer:
         if dupes:
             raise FdsmError(f"duplicate label(s): {', '.join(dupes)}")
         texts = [self.checkpoint.prompt(lab) for lab in clean]
-        pooled, tokens, mask = self.teacher.label_text(clean, *self.text_encoder.encode(texts))  # taught: fitted
-        state = self.scorer.prepare_labels(torch.from_numpy(np.asarray(pooled, np.float32)),
-                                           torch.from_numpy(np.asarray(tokens, np.float32)),
-                                           torch.from_numpy(np.asarray(mask, bool)))
-        self._labels, self._label_state = clean, state
+        text = self.teacher.label_text(clean, *self.text_encoder.encode(texts))  # taught: fitted
+        if self.onnx is not None:
+            self._label_state = self.onnx.label_arrays(*text)
+        else:
+            import torch
+
+            self._label_state = self.scorer.prepare_labels(*(torch.from_numpy(x) for x in text))
+        self._labels = clean
         self._trained = {lab: self.checkpoint.is_trained(lab) for lab in clean}
         self._trained_mask = np.array(list(self._trained.values()), bool)
         self._offsets = self.teacher.offsets(clean, self.checkpoint.stack(np.zeros(len(clean)), self._trained_mask))
-        self._label_arrays = label_arrays(state) if self.session is not None else {}
         self._matches = {lab: match_for(lab, self.checkpoint.bank) for lab in clean}
 
     def window(self, skeleton: np.ndarray, fps: float = 30.0) -> np.ndarray:
@@ -157,22 +184,35 @@ class Recognizer:
         """(B, window_frames, 2, 25, 3) normalized windows -> (B, K) denoising errors."""
         if not self._labels:
             raise FdsmError("no labels set: call set_labels([...]) first")
-        if self.session is not None:
-            errors = self.session.run({"window": np.ascontiguousarray(windows, np.float32), **self._label_arrays})
+        windows = np.ascontiguousarray(windows, np.float32)
+        if self.onnx is not None:
+            errors, features = self.onnx.score(windows, self._label_state)
         else:
+            import torch
+
             with torch.no_grad():
-                feats = self.encoder(torch.from_numpy(np.ascontiguousarray(windows, np.float32)))
-                errors = self.scorer.errors(feats, self._label_state).numpy()
+                feats = self.encoder(torch.from_numpy(windows))
+                errors, features = self.scorer.errors(feats, self._label_state).numpy(), feats.numpy()
         if self.teacher.uses_features(self._labels):  # prototype-taught labels: distances to their examples
-            return self.teacher.feature_errors(self._labels, windows, errors)
+            return self.teacher.feature_errors(self._labels, features, errors)
         return errors
+
+    def features(self, windows: np.ndarray) -> np.ndarray:
+        """(B, window_frames, 2, 25, 3) normalized windows -> (B, F) skeleton-encoder features."""
+        windows = np.ascontiguousarray(windows, np.float32)
+        if self.onnx is not None:
+            return self.onnx.features(windows)
+        import torch
+
+        with torch.no_grad():
+            return self.encoder(torch.from_numpy(windows)).numpy()
 
     def recognize(self, skeleton: np.ndarray, fps: float = 30.0) -> Result:
         """Score the current window against the labels."""
-        err = torch.from_numpy(np.asarray(self.errors(self.window(skeleton, fps)[None]), np.float32))
-        stacked = err + torch.from_numpy(self._offsets)  # seen-name correction; taught labels: their own offset
-        probs = self.scorer.probabilities(stacked)[0]
-        best = int(self.scorer.decide(stacked)[0])
+        err = np.asarray(self.errors(self.window(skeleton, fps)[None]), np.float32)
+        stacked = err + self._offsets  # seen-name correction; taught labels: their own offset
+        probs = ranking.probabilities(stacked, self.cfg.temperature)[0]
+        best = int(ranking.decide(stacked, self.cfg.temperature, self.cfg.reject_margin)[0])
         return Result(top=self._labels[best] if best >= 0 else None,
                       scores={lab: float(p) for lab, p in zip(self._labels, probs, strict=True)},
                       errors={lab: float(e) for lab, e in zip(self._labels, err[0], strict=True)},

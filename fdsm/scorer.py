@@ -9,9 +9,13 @@ import numpy as np
 import torch
 from torch import nn
 
+from fdsm import ranking
 from fdsm.denoiser import Denoiser, TextCache
 from fdsm.diffusion import NoiseSchedule
 from fdsm.presets import ModelConfig
+from fdsm.ranking import error_spread, seen_offsets
+
+__all__ = ["LabelText", "Scorer", "calibrate_temperature", "error_spread", "fixed_noises", "seen_offsets"]
 
 LabelText = tuple[torch.Tensor, torch.Tensor, torch.Tensor]  # pooled (K, Dt), tokens (K, L, Dt), mask (K, L)
 
@@ -70,34 +74,14 @@ class Scorer(nn.Module):
         return (eps_hat - self.noises[:, None, :].transpose(0, 1)).square().mean(dim=(-1, -2))
 
     def probabilities(self, errors: torch.Tensor, temperature: float | None = None) -> torch.Tensor:
-        """softmax(-errors / temperature) over labels (the checkpoint's calibrated temperature by default)."""
-        return torch.softmax(-errors / (temperature or self.cfg.temperature), dim=-1)
+        """`fdsm.ranking.probabilities` at the checkpoint's calibrated temperature by default."""
+        p = ranking.probabilities(errors.detach().cpu().numpy(), temperature or self.cfg.temperature)
+        return torch.from_numpy(p)
 
     def decide(self, errors: torch.Tensor) -> torch.Tensor:
-        """(B,) index of the best label, or -1 where the runner-up is within `reject_margin` (in temperature units)."""
-        best = errors.argmin(dim=-1)
-        if self.cfg.reject_margin <= 0 or errors.shape[-1] < 2:
-            return best
-        two = errors.topk(2, dim=-1, largest=False).values
-        gap = (two[:, 1] - two[:, 0]) / self.cfg.temperature  # = log(p_best / p_runner_up)
-        return torch.where(gap < self.cfg.reject_margin, torch.full_like(best, -1), best)
-
-
-def seen_offsets(cfg: ModelConfig, trained: np.ndarray) -> np.ndarray:
-    """(K,) error offsets for calibrated stacking: `seen_bias` x `error_spread` on each trained label.
-
-    A denoiser fits the names it was trained on better than any new name, so in a label set that mixes both
-    a never-trained name almost never wins; raising the trained names' errors by a constant evens that out
-    (the constant was chosen on validation folds: docs/default-model.md). Its unit is the checkpoint's own
-    error spread, not the temperature: a calibration that runs to its bound (a flat or anti-informative
-    validation) would otherwise blow the offset up or shrink it to nothing.
-    """
-    return (cfg.seen_bias * cfg.error_spread * np.asarray(trained, bool)).astype(np.float32)
-
-
-def error_spread(errors: np.ndarray) -> float:
-    """Mean over windows of the std of a window's errors across labels: the scale `seen_bias` is measured in."""
-    return float(np.asarray(errors, np.float64).std(axis=1).mean())
+        """`fdsm.ranking.decide` with the checkpoint's temperature and reject margin: (B,) best index or -1."""
+        best = ranking.decide(errors.detach().cpu().numpy(), self.cfg.temperature, self.cfg.reject_margin)
+        return torch.from_numpy(np.asarray(best, np.int64))
 
 
 def calibrate_temperature(errors: torch.Tensor, labels: torch.Tensor, lo: float = 1e-4, hi: float = 1e4) -> float:

@@ -1,4 +1,4 @@
-"""ONNX export of the scoring path: equal to torch, CLI behaviour, runtime fallbacks."""
+"""ONNX export of the inference path: scoring and label graphs equal to torch, CLI behaviour, runtime fallbacks."""
 
 from __future__ import annotations
 
@@ -11,7 +11,15 @@ import torch
 from fdsm.checkpoint import load_checkpoint, save_checkpoint
 from fdsm.denoiser import Denoiser
 from fdsm.errors import FdsmError
-from fdsm.export import ScoringGraph, export_bytes, label_arrays, label_tensors, main, scorer_for
+from fdsm.export import (
+    ScoringGraph,
+    export_bytes,
+    export_label_bytes,
+    label_arrays,
+    label_tensors,
+    main,
+    scorer_for,
+)
 from fdsm.presets import get_preset
 from fdsm.runtime import OnnxSession, choose_providers, import_onnxruntime
 from fdsm.skeleton_encoder import SkeletonEncoder
@@ -28,7 +36,7 @@ def make_checkpoint(path, stream: str):
 
 
 @pytest.mark.parametrize("stream", ["joint", "cached"])
-def test_onnx_scores_equal_torch(tmp_path, stream):
+def test_onnx_scores_and_features_equal_torch(tmp_path, stream):
     ck = make_checkpoint(tmp_path / "ck", stream)
     session = OnnxSession(export_bytes(ck))
     scorer = scorer_for(ck)
@@ -40,20 +48,39 @@ def test_onnx_scores_equal_torch(tmp_path, stream):
                                        torch.randn(k, cfg.text_tokens, cfg.text_dim, generator=g), mask)
         window = torch.randn(b, cfg.window_frames, 2, 25, 3, generator=g)
         with torch.no_grad():
-            ref = ScoringGraph(ck.encoder, scorer)(window, *label_tensors(labels)).numpy()
-        out = session.run({"window": window.numpy(), **label_arrays(labels)})
-        assert out.shape == (b, k)
-        np.testing.assert_allclose(out, ref, atol=1e-4, rtol=1e-4)
+            features = ck.encoder(window)
+            errors = scorer.errors(features, labels)
+        out = session.outputs({"window": window.numpy(), **label_arrays(labels)})
+        assert out["errors"].shape == (b, k) and out["features"].shape == (b, cfg.feature_dim)
+        np.testing.assert_allclose(out["errors"], errors.numpy(), atol=1e-4, rtol=1e-4)
+        np.testing.assert_allclose(out["features"], features.numpy(), atol=1e-4, rtol=1e-4)
 
 
-def test_cli_writes_model_onnx(tmp_path, capsys):
-    make_checkpoint(tmp_path / "ck", "cached")
+def test_label_graph_equals_prepare_labels(tmp_path):
+    ck = make_checkpoint(tmp_path / "ck", "cached")
+    session, scorer, cfg = OnnxSession(export_label_bytes(ck)), scorer_for(ck), ck.cfg
+    assert session.output_names == ["xmod", "fmod", "gate", "valid", "kv"] and session.matches(ck.stamp)
+    g = torch.Generator().manual_seed(6)
+    for k in (1, 4, 9):  # unlike the traced label count
+        text = (torch.randn(k, cfg.text_dim, generator=g), torch.randn(k, cfg.text_tokens, cfg.text_dim, generator=g),
+                torch.rand(k, cfg.text_tokens, generator=g) > 0.3)
+        out = session.outputs({n: x.numpy() for n, x in zip(("pooled", "tokens", "mask"), text, strict=True)})
+        for name, ref in label_arrays(scorer.prepare_labels(*text)).items():
+            assert out[name].shape == ref.shape, name
+            np.testing.assert_allclose(out[name], ref, atol=1e-5, rtol=1e-4, err_msg=name)
+    assert export_label_bytes(make_checkpoint(tmp_path / "joint", "joint")) is None  # joint graphs take the text
+
+
+def test_cli_writes_model_onnx_and_labels_onnx(tmp_path, capsys):
+    ck = make_checkpoint(tmp_path / "ck", "cached")
     assert main([str(tmp_path / "ck")]) == 0
-    assert (tmp_path / "ck" / "model.onnx").is_file()
-    assert "wrote" in capsys.readouterr().out
+    assert all(OnnxSession(tmp_path / "ck" / name).matches(ck.stamp) for name in ("model.onnx", "labels.onnx"))
+    assert capsys.readouterr().out.count("wrote") == 2
     assert main([str(tmp_path / "ck"), "--out", str(tmp_path / "sub" / "m.onnx")]) == 0
-    assert OnnxSession(tmp_path / "sub" / "m.onnx").input_names == ["window", "xmod", "fmod", "gate", "valid", "kv"]
-    assert not [p for p in (tmp_path / "sub").iterdir() if p.name != "m.onnx"]
+    session = OnnxSession(tmp_path / "sub" / "m.onnx")
+    assert session.input_names == ["window", "xmod", "fmod", "gate", "valid", "kv"]
+    assert session.output_names == ["errors", "features"]
+    assert sorted(p.name for p in (tmp_path / "sub").iterdir()) == ["labels.onnx", "m.onnx"]
 
 
 def test_cli_bad_checkpoint_is_one_line_error(tmp_path, capsys):
@@ -93,7 +120,7 @@ def test_label_axis_stays_symbolic_whatever_the_noise_count(tmp_path, noises):
                                        torch.ones(k, cfg.text_tokens, dtype=torch.bool))
         window = torch.randn(2, cfg.window_frames, 2, 25, 3, generator=g)
         with torch.no_grad():
-            ref = ScoringGraph(ck.encoder, scorer)(window, *label_tensors(labels)).numpy()
+            ref = ScoringGraph(ck.encoder, scorer)(window, *label_tensors(labels))[0].numpy()
         np.testing.assert_allclose(session.run({"window": window.numpy(), **label_arrays(labels)}), ref,
                                    atol=1e-4, rtol=1e-4)
 
