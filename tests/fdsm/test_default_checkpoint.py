@@ -46,8 +46,11 @@ def test_files_size_and_recorded_training():
     assert not trained & set(protocol.HELDOUT) and trained & set(NWUCLA_NAMES) <= set(protocol.NWUCLA_IN_POOL)
     card = (DEFAULT / "model_card.md").read_text()
     assert "CC BY-NC 4.0" in card and "no commercial use" in card
-    # The shipped graph was exported from these very weights and model config, so loading never re-exports it.
-    assert OnnxSession(DEFAULT / "model.onnx").metadata.get(STAMP_KEY) == load_checkpoint(DEFAULT).stamp
+    # The shipped graphs were exported from these very weights and model config under the current graph contract,
+    # so loading never re-exports them (nor imports torch).
+    stamp = load_checkpoint(DEFAULT).stamp
+    assert OnnxSession(DEFAULT / "model.onnx").metadata.get(STAMP_KEY) == stamp
+    assert all(OnnxSession(DEFAULT / name).matches(stamp) for name in ("model.onnx", "labels.onnx"))
     assert "/tmp" not in (DEFAULT / "config.json").read_text()
 
 
@@ -98,6 +101,21 @@ def test_scores_a_synthetic_sequence_onnx_equals_torch(recognizers, waving_seque
     for name in NWUCLA_NAMES:
         assert results["onnx"].errors[name] == pytest.approx(results["torch"].errors[name], rel=1e-4, abs=1e-5)
         assert results["onnx"].scores[name] == pytest.approx(results["torch"].scores[name], abs=1e-4)
+
+
+def test_label_graph_and_features_output_equal_torch(recognizers, waving_sequence):
+    """The shipped labels.onnx is `Scorer.prepare_labels` and model.onnx's `features` the torch encoder's."""
+    import torch
+
+    from fdsm.export import label_arrays
+
+    onnx, torch_ = recognizers["onnx"], recognizers["torch"]
+    text = onnx.text_encoder.encode(NWUCLA_NAMES)
+    graph = onnx.onnx.label_arrays(*text)
+    for name, ref in label_arrays(torch_.scorer.prepare_labels(*(torch.from_numpy(np.asarray(x)) for x in text))).items():
+        np.testing.assert_allclose(graph[name], ref, rtol=1e-4, atol=1e-5, err_msg=name)
+    windows = np.stack([onnx.window(waving_sequence[:n]) for n in (30, 45, 60)])
+    np.testing.assert_allclose(onnx.features(windows), torch_.features(windows), rtol=1e-4, atol=1e-5)
 
 
 def test_answer_does_not_depend_on_where_the_person_stands_or_faces(recognizers, waving_sequence):

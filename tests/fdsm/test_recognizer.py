@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
+import textwrap
 
 import numpy as np
 import pytest
@@ -139,6 +142,60 @@ def test_shipped_onnx_is_used_only_when_exported_from_these_weights(tmp_path, wa
     fresh = recognizer(path).recognize(waving_sequence).errors
     torch_errors = recognizer(path, "torch").recognize(waving_sequence).errors
     assert fresh == pytest.approx(torch_errors, rel=1e-4, abs=1e-5)
+
+
+def test_graphs_of_an_older_contract_or_without_labels_onnx_are_rebuilt(tmp_path, waving_sequence):
+    """Same weights and config but an older graph contract (no `features` output, label preparation in torch):
+    the stamp alone would accept it, the graph version does not."""
+    import onnx
+
+    from fdsm.export import export_checkpoint
+    from fdsm.runtime import GRAPH_KEY, GRAPH_VERSION
+
+    path = tiny_checkpoint(tmp_path / "ck")
+    torch_errors = recognizer(path, "torch").recognize(waving_sequence).errors
+
+    def rebuilt() -> bool:
+        rec = recognizer(path)
+        assert rec.recognize(waving_sequence).errors == pytest.approx(torch_errors, rel=1e-4, abs=1e-5)
+        return rec.session.metadata[GRAPH_KEY] == GRAPH_VERSION and rec.onnx.labels is not None
+
+    export_checkpoint(path)
+    model = onnx.load(path / "model.onnx")
+    del model.metadata_props[[p.key for p in model.metadata_props].index(GRAPH_KEY)]
+    onnx.save(model, path / "model.onnx")
+    assert rebuilt()
+    export_checkpoint(path)
+    (path / "labels.onnx").unlink()
+    assert rebuilt()
+
+
+NO_TORCH = """
+    import sys
+
+    import numpy as np
+
+    from fdsm import Recognizer
+
+    window = np.load(sys.argv[1])
+    rec = Recognizer.from_pretrained()
+    rec.set_labels(["wave", "jump up", "drink water"])
+    first = rec.recognize(window, fps=30.0)
+    rec.add_example("my wave", window, 30.0)  # teaching by prototype runs on the scoring graph's features
+    taught = rec.recognize(window, fps=30.0)
+    assert rec.backend == "onnx" and first.top and taught.taught == {"my wave": 1}
+    loaded = sorted(m for m in sys.modules if m == "torch" or m.startswith("torch."))
+    assert not loaded, loaded
+"""
+
+
+def test_the_default_onnx_path_never_imports_torch(tmp_path, waving_sequence):
+    """Loading the bundled checkpoint, setting labels, scoring and prototype teaching run on onnxruntime and NumPy:
+    importing torch alone costs the live window's first answer more than a second."""
+    np.save(tmp_path / "window.npy", waving_sequence)
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent(NO_TORCH), str(tmp_path / "window.npy")],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
 
 
 def test_stale_onnx_without_the_onnx_package_falls_back_to_torch(checkpoint, waving_sequence, monkeypatch, capsys):
