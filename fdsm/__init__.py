@@ -1,7 +1,7 @@
 """FDSM: frequency-enhanced diffusion for zero-shot skeleton action recognition.
 
-`Recognizer` is imported lazily so that NumPy-only modules (`fdsm.skeleton`, `fdsm.data`) stay light:
-`pose/` uses them without loading torch.
+`Recognizer` is imported lazily so that NumPy-only modules (`fdsm.skeleton`, `fdsm.data`) stay light for
+`pose/`. The Recognizer itself loads no torch on its default ONNX backend (`fdsm.recognizer`).
 """
 
 from __future__ import annotations

@@ -112,7 +112,8 @@ def test_label_graph_and_features_output_equal_torch(recognizers, waving_sequenc
     onnx, torch_ = recognizers["onnx"], recognizers["torch"]
     text = onnx.text_encoder.encode(NWUCLA_NAMES)
     graph = onnx.onnx.label_arrays(*text)
-    for name, ref in label_arrays(torch_.scorer.prepare_labels(*(torch.from_numpy(np.asarray(x)) for x in text))).items():
+    state = torch_.scorer.prepare_labels(*(torch.from_numpy(np.asarray(x)) for x in text))
+    for name, ref in label_arrays(state).items():
         np.testing.assert_allclose(graph[name], ref, rtol=1e-4, atol=1e-5, err_msg=name)
     windows = np.stack([onnx.window(waving_sequence[:n]) for n in (30, 45, 60)])
     np.testing.assert_allclose(onnx.features(windows), torch_.features(windows), rtol=1e-4, atol=1e-5)
