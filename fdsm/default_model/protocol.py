@@ -46,6 +46,7 @@ from fdsm.assets import asset_path
 from fdsm.data.corpus import Corpus, corpus_meta, load_corpus
 from fdsm.errors import FdsmError
 from fdsm.splits import Split
+from fdsm.text.prompts import LEVELS
 
 PROG = "fdsm-eval --protocol default"
 SPLIT_NAME = "default-pool"
@@ -302,7 +303,8 @@ def score_mixed(checkpoint: Any, text_encoder: Any, tests: tuple[TestSet, TestSe
 
 
 def evaluate(checkpoint_dir: Path, nwucla: Path, pool: Path | None, seeds: Sequence[int],
-             cache: dict[tuple[str, str], np.ndarray] | None = None, trained: bool = True) -> dict[str, Any]:
+             cache: dict[tuple[str, str], np.ndarray] | None = None, trained: bool = True,
+             text_level: str | None = None) -> dict[str, Any]:
     """The protocol's parts for one checkpoint: (a); (b) when the pool is given; (c) and (d) too when `trained`
     and the checkpoint records its training classes.
 
@@ -311,13 +313,16 @@ def evaluate(checkpoint_dir: Path, nwucla: Path, pool: Path | None, seeds: Seque
     """
     from fdsm.checkpoint import load_checkpoint
     from fdsm.text import get_text_encoder
+    from fdsm.text.policy import get_policy
 
     cache = {} if cache is None else cache
     ckpt = load_checkpoint(checkpoint_dir)
+    if text_level is not None:  # score at another level than the checkpoint's policy (a comparison)
+        ckpt.policy = get_policy(ckpt.policy.name, ckpt.policy.version, text_level)
     text_encoder = get_text_encoder(ckpt.text_encoder)
     if (text_encoder.name, text_encoder.dim) != (ckpt.text_encoder, ckpt.text_dim):
         raise FdsmError(f"{checkpoint_dir} needs text encoder {ckpt.text_encoder} ({ckpt.text_dim}-d)")
-    report: dict[str, Any] = {"checkpoint": str(checkpoint_dir), "protocol": "default",
+    report: dict[str, Any] = {"checkpoint": str(checkpoint_dir), "protocol": "default", "text_level": ckpt.policy.level,
                               "nwucla": score_test(ckpt, text_encoder, nwucla_test(load_corpus(nwucla)), seeds, cache,
                                                    groups=NWUCLA_GROUPS)}
     if pool is not None:
@@ -355,6 +360,9 @@ def _subset_line(part: dict[str, Any]) -> str:
 def format_report(report: dict[str, Any]) -> str:
     """The printed summary: top-1 / top-3 of each part and its per-class table; (d) as S / U / H."""
     lines = [f"checkpoint: {report['checkpoint']}"]
+    level = report.get("text_level", "name")
+    if level != "name":
+        lines.append(f"typed names scored by their bank's {level} text where they match a bank class, else as typed")
     for key in PARTS:
         part = report.get(key)
         if part is None:
@@ -436,7 +444,8 @@ def model_card(config: dict[str, Any], report: dict[str, Any], weights_bytes: in
         "- preset `live` with these settings: "
         + ", ".join(f"{k}={model[k]}" for k in CARD_FIELDS if k in model),
         f"- text encoder `{config['text_encoder']}` ({config['text_dim']}-d), text level at test time: "
-        f"`{config.get('text_level', 'name')}` (typed names); normalization v{config.get('normalization_version')}",
+        f"`{config.get('text_level', 'name')}` (a typed name that matches a bank class is scored by that text, "
+        f"any other by its name); normalization v{config.get('normalization_version')}",
         f"- weights: {weights_bytes / 1e6:.2f} MB (model.safetensors); model.onnx = encoder + scorer graph", "",
         "## Training data", "",
         f"- pool `{config.get('bank', POOL_BANK)}`: Bandai 1+2, HDM05, CMU8, SBU, synth, UTD-MHAD (NW-UCLA excluded)",
@@ -537,6 +546,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--no-heldout", action="store_true",
                    help="score NW-UCLA only (skip the pool's held-out split and trained names)")
     p.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS), help="scorer noise seeds")
+    p.add_argument("--text-level", choices=LEVELS, help="score the names at this text level instead of the "
+                   "checkpoint's (a comparison; labels without a bank match are scored by their name)")
     p.add_argument("--json", type=Path, help="write the full report (with confusion matrices) here")
     p.add_argument("--confusion", type=Path, help="NW-UCLA confusion-matrix PNG (the held-out one gets -heldout)")
     p.add_argument("--report", type=Path, help="write the printed summary (markdown) here")
@@ -553,7 +564,7 @@ def _main(argv: Sequence[str] | None) -> int:
     for path in [nwucla] + ([] if args.no_heldout else [pool]):
         if not path.is_file():
             raise FileNotFoundError(f"missing corpus {path} (build it with fdsm-prepare; see docs/default-model.md)")
-    report = evaluate(checkpoint, nwucla, None if args.no_heldout else pool, args.seeds)
+    report = evaluate(checkpoint, nwucla, None if args.no_heldout else pool, args.seeds, text_level=args.text_level)
     print(format_report(report))
     if args.confusion:
         for key, suffix, name in (("nwucla", "", "NW-UCLA"), ("heldout", "-heldout", "held-out classes")):

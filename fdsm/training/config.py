@@ -76,6 +76,10 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "rich": "definition",  # text level used early in the curriculum
         "sparse": "kinematics",  # text level used late in training and at test time
         "curriculum": True,  # False: always the sparse level
+        # level a typed label is scored at (validation, calibration and the checkpoint's text policy); "" = the
+        # sparse level. A richer level scores a label that matches a bank class by that class's text, and an
+        # unmatched label by its name (fdsm.text.policy.prompt_for)
+        "test_level": "",
         "synonyms": 0.0,  # probability that a name-level sample is one of the class's synonyms instead
         # probability that a rich-level sample of a sequence with its own texts (the corpus's per-sequence
         # levels, e.g. Bandai's content x style sentences) uses the sequence's text instead of its class's
@@ -102,8 +106,14 @@ _CHOICES = {
     ("encoder", "text_head"): ("", *LEVELS),
     ("diffusion", "rich"): LEVELS,
     ("diffusion", "sparse"): LEVELS,
+    ("diffusion", "test_level"): ("", *LEVELS),
     ("diffusion", "select"): ("best", "last"),
 }
+
+
+def scored_level(diffusion: dict[str, Any]) -> str:
+    """The level typed labels are scored at: `diffusion.test_level`, else the curriculum's sparse level."""
+    return diffusion.get("test_level") or diffusion["sparse"]
 
 
 def default_config() -> dict[str, dict[str, Any]]:

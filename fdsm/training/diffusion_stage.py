@@ -29,6 +29,7 @@ from fdsm.losses import LossConfig, fdsm_losses
 from fdsm.presets import ModelConfig
 from fdsm.scorer import calibrate_temperature, error_spread
 from fdsm.skeleton_encoder import SkeletonEncoder
+from fdsm.training.config import scored_level
 from fdsm.training.loop import DistInfo, LoopSettings, TrainLoop
 from fdsm.training.metrics import topk_accuracy
 from fdsm.training.parts import ClassParts
@@ -147,7 +148,7 @@ def train_diffusion(feats: FeatureSet, texts: LevelTexts, parts: ClassParts, mod
     identity = {"stage": "diffusion", "settings": settings, "model": model_cfg.to_dict(), "seed": seed,
                 "rows": len(rows), "parts": [parts.train, parts.val, parts.unseen]}
     loop = TrainLoop(denoiser, loop_settings, len(rows), stage_dir / "state.pt", "diffusion", dist, identity)
-    val = Validation.build(feats, parts, texts, settings["sparse"], seed)
+    val = Validation.build(feats, parts, texts, scored_level(settings), seed)
     best_weights = stage_dir / "best.pt"
 
     def on_best(_: dict[str, float]) -> None:

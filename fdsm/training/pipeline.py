@@ -20,7 +20,7 @@ from fdsm.splits import Split
 from fdsm.text.encoder import TextEncoder, get_text_encoder
 from fdsm.text.policy import DEFAULT_POLICY, TextPolicy, get_policy
 from fdsm.text.prompts import LEVELS, load_bank
-from fdsm.training.config import preset_overrides
+from fdsm.training.config import preset_overrides, scored_level
 from fdsm.training.encoder_stage import WEIGHTS, load_encoder, train_encoder
 from fdsm.training.feature_stage import build_features, train_sequence_rows, train_window_captions
 from fdsm.training.loop import DistInfo
@@ -70,8 +70,8 @@ class Run:
 
     @property
     def policy(self) -> TextPolicy:
-        """The text policy the checkpoint is trained and scored with, at the curriculum's sparse level."""
-        return get_policy(DEFAULT_POLICY.name, DEFAULT_POLICY.version, self.cfg["diffusion"]["sparse"])
+        """The text policy the checkpoint is trained and scored with, at its scored level (`diffusion.test_level`)."""
+        return get_policy(DEFAULT_POLICY.name, DEFAULT_POLICY.version, scored_level(self.cfg["diffusion"]))
 
     @cached_property
     def class_texts(self) -> LevelTexts:

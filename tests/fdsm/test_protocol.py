@@ -376,3 +376,24 @@ def test_written_validation_classes_reach_the_trainer(corpora, tmp_path, monkeyp
     assert code == 0 and heads == [split.num_classes - len(split.unseen) - 2]
     assert protocol.train_main(["--preset", "tiny", "--corpus", str(corpora / "pool.npz"), "--out",
                                 str(tmp_path / "bad"), "--stage", "encoder", "data.val_names=fly,swim"]) != 0
+
+
+def test_text_level_scores_matched_names_by_their_bank_text(checkpoint, corpora, monkeypatch, capsys):
+    """--text-level definition: every NW-UCLA name matches a bank class, so the model reads its definition."""
+    from fdsm.text.policy import match_for
+
+    cfg = get_preset("tiny")
+    seen: list[str] = []
+
+    class Recording(FakeTextEncoder):
+        def encode(self, texts):
+            seen.extend(texts)
+            return super().encode(texts)
+
+    monkeypatch.setattr("fdsm.text.get_text_encoder", lambda name: Recording(cfg.text_dim, cfg.text_tokens))
+    assert protocol.main([str(checkpoint), "--corpora", str(corpora), "--seeds", "1", "--no-heldout",
+                          "--text-level", "definition", "--json", str(corpora.parent / "level.json")]) == 0
+    assert "scored by their bank's definition text" in capsys.readouterr().out
+    wanted = [match_for(n, "pool").entry.text("definition") for n in NWUCLA_NAMES]
+    assert seen == wanted and wanted != NWUCLA_NAMES
+    assert json.loads((corpora.parent / "level.json").read_text())["text_level"] == "definition"

@@ -7,7 +7,7 @@ import pytest
 from fdsm.errors import FdsmError
 from fdsm.presets import ModelConfig
 from fdsm.train import build_parser, plan, resolve_config
-from fdsm.training.config import DEFAULTS, apply_overrides, apply_toml, default_config
+from fdsm.training.config import DEFAULTS, apply_overrides, apply_toml, default_config, set_value
 
 FIELDS = ModelConfig().to_dict()
 
@@ -213,3 +213,14 @@ def test_files_from_before_the_split_still_load(tmp_path):
     assert cfg["encoder"]["window_frames"] == 48 and cfg["diffusion"]["lr"] == 3e-4
     assert (cfg["loss"]["tasl"], cfg["loss"]["triplet"], cfg["loss"]["tasl_gamma"]) == (False, True, 0.5)
     assert "tasl" not in cfg["diffusion"]
+
+
+def test_the_scored_level_defaults_to_the_sparse_level():
+    from fdsm.training.config import scored_level
+
+    cfg = default_config()
+    assert scored_level(cfg["diffusion"]) == cfg["diffusion"]["sparse"]
+    set_value(cfg, "diffusion", "test_level", "definition", "test")
+    assert scored_level(cfg["diffusion"]) == "definition"
+    with pytest.raises(FdsmError, match="is not one of"):
+        set_value(cfg, "diffusion", "test_level", "poem", "test")
