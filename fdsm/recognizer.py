@@ -75,6 +75,8 @@ class Recognizer:
             raise CheckpointError(f"{checkpoint.path} expects {self.cfg.text_tokens} text tokens, "
                                   f"the text encoder gives {te.max_tokens}")
         self.onnx = self._onnx_model(threads) if backend == "onnx" else None
+        if self.onnx is None:  # the torch backend: weights that do not fit fail here, not at the first labels
+            checkpoint.modules()
         self.teacher = Teacher(checkpoint, lambda names: te.encode([checkpoint.prompt(x) for x in names]),
                                self.features, lambda: self.scorer)
         self._labels: list[str] = []

@@ -36,7 +36,7 @@ def recognizers():
 
 def test_files_size_and_recorded_training():
     names = {p.name for p in DEFAULT.iterdir()}
-    assert {"model.safetensors", "config.json", "model.onnx", "model_card.md"} <= names
+    assert {"model.safetensors", "config.json", "model.onnx", "labels.onnx", "model_card.md"} <= names
     assert sum(p.stat().st_size for p in DEFAULT.iterdir()) < MAX_BYTES
     config = json.loads((DEFAULT / "config.json").read_text())
     assert config["text_encoder"] == "minilm" and config["normalization_version"] == NORMALIZATION_VERSION
