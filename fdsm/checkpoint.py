@@ -42,7 +42,7 @@ PARTS = ("encoder", "denoiser")
 @dataclass(frozen=True)
 class Calibration:
     """The scoring calibration fitted on validation: softmax temperature, the error spread (unit of the seen-name
-    offset) and the seen-name offset itself (`fdsm.scorer.seen_offsets`)."""
+    offset) and the seen-name offset itself (`fdsm.ranking.seen_offsets`)."""
 
     temperature: float
     error_spread: float
@@ -66,7 +66,8 @@ class Checkpoint:
         self.path, self.cfg, self.text_encoder, self.text_dim = path, cfg, text_encoder, text_dim
         self.meta = dict(meta or {})
         self.encoder_trained, self.policy, self.bank = encoder_trained, policy, bank
-        self._modules = {"encoder": encoder, "denoiser": denoiser} if encoder is not None else None
+        given = encoder is not None and denoiser is not None
+        self._modules = {"encoder": encoder, "denoiser": denoiser} if given else None
 
     @property
     def encoder(self) -> SkeletonEncoder:
@@ -77,7 +78,8 @@ class Checkpoint:
         return self.modules()["denoiser"]
 
     def modules(self) -> dict[str, Any]:
-        """"encoder" and "denoiser" in eval mode, loaded from the weights file the first time (imports torch)."""
+        """The encoder and denoiser (keys "encoder", "denoiser"), loaded from the weights file the first time
+        (this imports torch)."""
         if self._modules is None:
             self._modules = _load_modules(self.path / WEIGHTS, self.cfg)
         return self._modules
