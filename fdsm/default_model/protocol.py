@@ -446,7 +446,8 @@ def model_card(config: dict[str, Any], report: dict[str, Any], weights_bytes: in
         f"- text encoder `{config['text_encoder']}` ({config['text_dim']}-d), text level at test time: "
         f"`{config.get('text_level', 'name')}` (a typed name that matches a bank class is scored by that text, "
         f"any other by its name); normalization v{config.get('normalization_version')}",
-        f"- weights: {weights_bytes / 1e6:.2f} MB (model.safetensors); model.onnx = encoder + scorer graph", "",
+        f"- weights: {weights_bytes / 1e6:.2f} MB (model.safetensors); model.onnx = encoder + scorer graph, "
+        "labels.onnx = the per-label text preparation (the live path runs both in onnxruntime, without torch)", "",
         "## Training data", "",
         f"- pool `{config.get('bank', POOL_BANK)}`: Bandai 1+2, HDM05, CMU8, SBU, synth, UTD-MHAD (NW-UCLA excluded)",
         f"- denoiser training classes ({len(train)}): {', '.join(train)}",
