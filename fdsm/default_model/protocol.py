@@ -506,6 +506,18 @@ def model_card(config: dict[str, Any], report: dict[str, Any], weights_bytes: in
     return "\n".join(lines) + "\n"
 
 
+def portable_config(config: dict[str, Any]) -> dict[str, Any]:
+    """The checkpoint's config without the training machine's paths: the corpora as CORPORA/<file> (the folder of
+    `fdsm-prepare` corpora in the recipe's commands) and the run folder as runs/default."""
+    training = json.loads(json.dumps(config.get("training", {})))
+    recorded = training.get("config", {})
+    if "data" in recorded:
+        recorded["data"]["corpus"] = [f"CORPORA/{Path(p).name}" for p in recorded["data"].get("corpus", [])]
+    if "run" in recorded:
+        recorded["run"]["out"] = "runs/default"
+    return {**config, **({"training": training} if "training" in config else {})}
+
+
 def ship(checkpoint_dir: Path, report_file: Path, target: Path, train_note: str) -> Path:
     """Copy a trained checkpoint to `target` with its ONNX export and model card (swapped in at the end)."""
     import shutil
@@ -518,8 +530,9 @@ def ship(checkpoint_dir: Path, report_file: Path, target: Path, train_note: str)
     staging = target.with_name(f".{target.name}.staging")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    for name in (WEIGHTS, CONFIG):
-        shutil.copy2(checkpoint_dir / name, staging / name)
+    shutil.copy2(checkpoint_dir / WEIGHTS, staging / WEIGHTS)
+    portable = portable_config(json.loads((checkpoint_dir / CONFIG).read_text(encoding="utf-8")))
+    atomic_write(staging / CONFIG, lambda tmp: tmp.write_text(json.dumps(portable, indent=2) + "\n", encoding="utf-8"))
     export_checkpoint(staging, staging / "model.onnx")
     config = json.loads((staging / CONFIG).read_text(encoding="utf-8"))
     card = model_card(config, report, (staging / WEIGHTS).stat().st_size, train_note)

@@ -40,7 +40,7 @@ def test_files_size_and_recorded_training():
     assert sum(p.stat().st_size for p in DEFAULT.iterdir()) < MAX_BYTES
     config = json.loads((DEFAULT / "config.json").read_text())
     assert config["text_encoder"] == "minilm" and config["normalization_version"] == NORMALIZATION_VERSION
-    assert config["split"] == protocol.SPLIT_NAME and config["text_level"] == "name"
+    assert config["split"] == protocol.SPLIT_NAME and config["text_level"] == "definition"
     trained = {config["class_names"][i] for i in config["training"]["train_classes"]}
     # NW-UCLA's data is never pooled (test_data_pool); its names trained on are the report's "concept in the pool"
     assert not trained & set(protocol.HELDOUT) and trained & set(NWUCLA_NAMES) <= set(protocol.NWUCLA_IN_POOL)
@@ -129,21 +129,24 @@ def test_answer_does_not_depend_on_where_the_person_stands_or_faces(recognizers,
 
 # Errors and probabilities of the shipped checkpoint on the `waving_sequence` window, pinned when it shipped: a
 # change of the text policy, the normalization or the scorer moves them (re-pin only with a newly shipped checkpoint).
-# "waving" wins over the trained "wave right hand": trained names carry the seen-name offset in a mixed label set.
-PINNED_ERRORS = {"wave right hand": 0.576076, "drinking water": 2.070491, "Jumping jacks": 3.249359,
-                 "summon a dragon": 2.233532, "waving": 0.582103, "sit down": 3.209406, "clap hands": 2.599192,
-                 "squat": 3.506627}
-PINNED_SCORES = {"wave right hand": 0.268628, "drinking water": 0.060543, "Jumping jacks": 0.033325,
-                 "summon a dragon": 0.091754, "waving": 0.4761, "sit down": 0.01945, "clap hands": 0.035739,
-                 "squat": 0.014462}
+# The trained "wave right hand" wins narrowly over "waving" (the demo bank's "wave", read by its definition): the
+# seen-name offset lets a new name come close to a trained one without starving it.
+PINNED_ERRORS = {"wave right hand": 0.616815, "drinking water": 2.695515, "Jumping jacks": 3.026958,
+                 "summon a dragon": 2.171393, "waving": 1.127546, "sit down": 3.098437, "clap hands": 2.380217,
+                 "squat": 3.075628}
+PINNED_SCORES = {"wave right hand": 0.394658, "drinking water": 0.026884, "Jumping jacks": 0.017517,
+                 "summon a dragon": 0.100563, "waving": 0.387548, "sit down": 0.015972, "clap hands": 0.040408,
+                 "squat": 0.016449}
 
 
 @pytest.mark.parametrize("backend", ["torch", "onnx"])
 def test_recorded_text_policy_reproduces_the_shipped_scores(backend, waving_sequence):
     rec = Recognizer.from_pretrained(backend=backend)
-    assert rec.checkpoint.policy.record() == {"name": "typed-name", "version": 1, "level": "name"}
+    assert rec.checkpoint.policy.record() == {"name": "typed-name", "version": 1, "level": "definition"}
+    assert rec.checkpoint.prompt("drinking water") == "Drink water from a cup or bottle held in the right hand."
+    assert rec.checkpoint.prompt("summon a dragon") == "summon a dragon"  # no bank class: scored as typed
     rec.set_labels(list(PINNED_ERRORS))
     res = rec.recognize(waving_sequence, fps=30.0)
     assert res.errors == pytest.approx(PINNED_ERRORS, abs=2e-6)
     assert res.scores == pytest.approx(PINNED_SCORES, abs=2e-6)
-    assert res.top == "waving"
+    assert res.top == "wave right hand"

@@ -324,6 +324,16 @@ def test_ship_installs_weights_onnx_and_a_card_with_the_licence(checkpoint, corp
     OnnxSession(target / "model.onnx")  # loads
 
 
+def test_shipped_config_names_no_path_of_the_training_machine():
+    config = {"text_encoder": "minilm", "training": {"train_classes": [1], "config": {
+        "data": {"corpus": ["/home/me/corpora/pool.npz"], "bank": ""}, "run": {"out": "/scratch/run7", "seed": 3}}}}
+    portable = protocol.portable_config(config)
+    assert portable["training"]["config"]["data"]["corpus"] == ["CORPORA/pool.npz"]
+    assert portable["training"]["config"]["run"] == {"out": "runs/default", "seed": 3}
+    assert config["training"]["config"]["run"]["out"] == "/scratch/run7"  # the input is left as it was
+    assert protocol.portable_config({"text_encoder": "minilm"}) == {"text_encoder": "minilm"}
+
+
 def test_model_card_says_whose_weights_were_shipped_and_the_fewer_names_score(checkpoint, corpora, fake_text):
     report = protocol.evaluate(checkpoint, corpora / "nwucla.npz", None, [1])
     metrics = {"best": {"step": 2, "val_top1": 0.5}, "last": {"step": 4, "val_top1": 0.25}, "selected": "last"}
