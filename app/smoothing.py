@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 UNSURE = "unsure"
 NO_MATCH = "nothing matches"
-UNSURE_MARGIN = 0.45  # log-ratio best/second: `fdsm-bench decision --set trained --quantile 0.5`, see docs/app.md
+UNSURE_MARGIN = 0.50  # log-ratio best/second: `fdsm-bench decision --set trained --quantile 0.5`, see docs/app.md
 KEEP = 0.5  # a label already shown stays down to this fraction of the margin (while it is still the argmax)
 
 
