@@ -26,8 +26,11 @@ PROG = "python -m fdsm.default_model.levers"
 # lever name -> what its run changes relative to the recipe with every lever
 LEVERS: dict[str, str] = {
     "all": "the recipe: camera joints, camera noise, UTD-MHAD in the pool, no captions",
-    "no-camera-joints": "without camera-consistent joints (corpora built with fdsm-prepare --joints dataset)",
     "no-camera-noise": "without the camera-noise augmentation (encoder.camera_noise=false)",
+    # the camera-noise augmentation re-derives the camera joints of every training window, so the joints can only
+    # be taken away together with it: this row against no-camera-noise is what the camera-consistent joints buy
+    "no-camera": "without camera-consistent joints and camera noise (corpora built with fdsm-prepare --joints "
+                 "dataset, encoder.camera_noise=false)",
     "no-utdmhad": "without UTD-MHAD in the pool (its 27 classes have no sequences)",
     "captions": "with kinematic captions (diffusion.captions=0.5; encoder and features of the recipe's run)",
 }

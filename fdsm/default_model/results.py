@@ -202,9 +202,10 @@ def lever_section(levers: dict[str, Any] | None) -> list[str]:
 
     if levers is None:
         return [_missing("levers.json")]
-    return ["One whole run of the recipe per row (training seed 2025; validation classes drawn by the seed, as "
-            "before the written list), names only, mean +- std over the protocol's 3 noise seeds; the commands "
-            "are in docs/default-model.md.", "", *table(levers)]
+    return ["One whole run of the recipe per row (training seed 2025; validation classes drawn by the seed and "
+            "names scored as typed, as the recipe was before the written list and the definition level), mean +- "
+            "std over the protocol's 3 noise seeds, tests in the camera's joint geometry; the commands are in "
+            "docs/default-model.md.", "", *table(levers)]
 
 
 def readme_block(folder: Path = RESULTS, config_path: Path = CONFIG) -> str:
