@@ -151,18 +151,14 @@ def mixed_draws(rec: Any, method: str, task: Task, typed_errors: np.ndarray, tra
 
 def mixed_top1(draws: list[MixedDraw], method: str, cfg: Any, groups: Sequence[int], bias: float = EXAMPLE_BIAS,
                scale: float = em.PROTOTYPE_SCALE, shift: float = em.PROTOTYPE_SHIFT) -> dict[str, dict[str, float]]:
-    """Top-1 on typed-class and taught-class windows of `groups`, ranked as the Recognizer ranks (calibrated).
-
-    The prototype mapping is `fdsm.example_methods.prototype_errors` with `scale` and `shift` left free for the
-    calibration sweep (that function uses the shipped PROTOTYPE_SCALE and PROTOTYPE_SHIFT).
-    """
+    """Top-1 on typed-class and taught-class windows of `groups`, ranked as the Recognizer ranks (calibrated);
+    `bias`, `scale` and `shift` are the calibration sweep's candidates."""
     typed_acc, taught_acc = [], []
     offsets = seen_offsets(cfg, np.ones(MIXED_TYPED, bool))  # every typed name here is a trained one
     for d in draws:
         typed = d.typed + offsets
         if method == "prototype":
-            ref = d.typed.mean(axis=1, keepdims=True)
-            taught = ref + cfg.error_spread * (scale * d.taught - shift)
+            taught = em.prototype_errors(d.taught, d.typed, cfg.error_spread, scale, shift)
         else:
             taught = d.taught + bias * cfg.error_spread
         hit = np.concatenate([typed, taught], axis=1).argmin(axis=1) == d.truth

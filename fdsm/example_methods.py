@@ -92,7 +92,9 @@ def prototype_distance(features: np.ndarray, examples: list[np.ndarray]) -> np.n
     return np.mean([1.0 - (f @ e.T).max(axis=1) for e in examples], axis=0)
 
 
-def prototype_errors(distance: np.ndarray, typed_errors: np.ndarray, error_spread: float) -> np.ndarray:
-    """(B, J) distances -> (B, J) errors beside the window's (B, K) typed-label errors (K may be 0)."""
+def prototype_errors(distance: np.ndarray, typed_errors: np.ndarray, error_spread: float,
+                     scale: float = PROTOTYPE_SCALE, shift: float = PROTOTYPE_SHIFT) -> np.ndarray:
+    """(B, J) distances -> (B, J) errors beside the window's (B, K) typed-label errors (K may be 0); `scale` and
+    `shift` are free only for the calibration sweep of `fdsm-bench fewshot`."""
     ref = typed_errors.mean(axis=1, keepdims=True) if typed_errors.shape[1] else 0.0
-    return (ref + error_spread * (PROTOTYPE_SCALE * distance - PROTOTYPE_SHIFT)).astype(np.float32)
+    return (ref + error_spread * (scale * distance - shift)).astype(np.float32)

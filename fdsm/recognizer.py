@@ -192,9 +192,9 @@ class Recognizer:
         else:
             import torch
 
+            features = self.features(windows)
             with torch.no_grad():
-                feats = self.encoder(torch.from_numpy(windows))
-                errors, features = self.scorer.errors(feats, self._label_state).numpy(), feats.numpy()
+                errors = self.scorer.errors(torch.from_numpy(features), self._label_state).numpy()
         if self.teacher.uses_features(self._labels):  # prototype-taught labels: distances to their examples
             return self.teacher.feature_errors(self._labels, features, errors)
         return errors

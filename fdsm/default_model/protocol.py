@@ -279,15 +279,14 @@ def score_mixed(checkpoint: Any, text_encoder: Any, tests: tuple[TestSet, TestSe
                 cache: dict[tuple[str, str], np.ndarray] | None = None) -> dict[str, Any]:
     """Part (d): S, U and their harmonic mean H per seed, with the checkpoint's seen-name correction and without.
 
-    The corrected names are those the recognizer corrects (`fdsm.checkpoint.is_trained_name`); the errors are
-    computed once and both offsets applied to them.
+    The corrected names are those the recognizer corrects (`Checkpoint.is_trained`); the errors are computed once
+    and both offsets applied to them.
     """
-    from fdsm.checkpoint import is_trained_name
     from fdsm.scorer import seen_offsets
     from fdsm.training.metrics import harmonic_mean, mean_std, topk_accuracy
 
     seen, unseen = tests
-    trained = np.array([is_trained_name(checkpoint.meta, name) for name in seen.names])
+    trained = np.array([checkpoint.is_trained(name) for name in seen.names])
     k_trained = int(trained.sum())
     out: dict[str, Any] = {"title": f"mixed label set: {k_trained} training + {len(seen.names) - k_trained} held-out "
                                     "names at once (generalized zero-shot)",
